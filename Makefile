@@ -1,0 +1,46 @@
+# Two commands for a newcomer: `make run` and `make test`. Both set everything up first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+
+.PHONY: run test setup migrate translations browser pytest vendor clean
+
+run: setup migrate
+	$(FLASK) demo-data --if-empty
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: setup browser pytest
+
+pytest:
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed translations
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel -q compile -d participatie/translations
+
+migrate: setup
+	$(FLASK) db upgrade
+
+# Browser tests drive Debian's chromium. Install it when missing and the machine allows it;
+# tests/browser/conftest.py skips loudly without it, and fails instead under CI=true.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "!!! Could not install chromium: browser tests will be skipped (they fail under CI)."; \
+	else \
+		echo "!!! /usr/bin/chromium is missing and cannot be installed here (needs root + apt-get):"; \
+		echo "!!! browser tests will be SKIPPED. Under CI=true they fail instead."; \
+	fi
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

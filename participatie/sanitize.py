@@ -1,0 +1,73 @@
+"""The one place that turns text into HTML.
+
+Residents' text is escaped, its URLs become links with rel="nofollow ugc noopener" (bleach.linkify),
+and staff-written rich text is cleaned with a small allow-list. bleach's maintainers ended the project
+in June 2026, so every result takes a last pass through nh3 (Ammonia), which is maintained.
+"""
+import re
+
+import bleach
+import nh3
+from markupsafe import Markup, escape
+
+RICH_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "blockquote"}
+RICH_ATTRIBUTES = {"a": {"href", "title"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+USER_LINK_REL = "nofollow ugc noopener"
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def _set_user_rel(attrs, new=False):
+    attrs[(None, "rel")] = USER_LINK_REL
+    return attrs
+
+
+_linker = bleach.Linker(callbacks=[_set_user_rel], skip_tags={"pre", "code"}, parse_email=False)
+
+
+def user_text(text: str | None) -> Markup:
+    """Render a resident's plain text: escaped, paragraphs and line breaks kept, URLs as safe links."""
+    if not text:
+        return Markup("")
+    paragraphs = [part.strip("\n") for part in _PARAGRAPH_BREAK.split(text.replace("\r\n", "\n"))]
+    html = "".join(
+        "<p>" + str(escape(part)).replace("\n", "<br>") + "</p>" for part in paragraphs if part.strip()
+    )
+    linked = _linker.linkify(html)
+    return Markup(
+        nh3.clean(
+            linked,
+            tags={"p", "br", "a"},
+            attributes={"a": {"href"}},
+            url_schemes={"http", "https"},
+            link_rel=USER_LINK_REL,
+        )
+    )
+
+
+def clean_html(html: str | None) -> str:
+    """Clean staff-written rich text down to the small allow-list; returns a plain str to store."""
+    if not html:
+        return ""
+    cleaned = bleach.clean(
+        html, tags=RICH_TAGS, attributes=RICH_ATTRIBUTES, protocols=URL_SCHEMES, strip=True,
+        strip_comments=True,
+    )
+    return nh3.clean(
+        cleaned,
+        tags=RICH_TAGS,
+        attributes={tag: set(attrs) for tag, attrs in RICH_ATTRIBUTES.items()},
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener",
+    )
+
+
+def rich_html(html: str | None) -> Markup:
+    """Mark staff rich text as safe for templates, cleaning it again on the way out."""
+    return Markup(clean_html(html))
+
+
+def init_app(app):
+    app.add_template_filter(user_text, "user_text")
+    app.add_template_filter(rich_html, "rich_html")
