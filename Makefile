@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test setup migrate translations browser pytest vendor clean
+.PHONY: run test setup migrate messages translations browser pytest vendor clean
 
 run: setup migrate
 	$(FLASK) demo-data --if-empty
@@ -26,6 +26,11 @@ $(VENV)/.installed: requirements.txt
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d participatie/translations
+
+# After changing interface texts: extract them and merge into the English catalogue, then translate.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o participatie/translations/messages.pot .
+	$(BIN)/pybabel update -q -N -i participatie/translations/messages.pot -d participatie/translations
 
 migrate: setup
 	$(FLASK) db upgrade
