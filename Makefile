@@ -47,5 +47,9 @@ browser:
 		echo "!!! browser tests will be SKIPPED. Under CI=true they fail instead."; \
 	fi
 
+# Re-creates static/vendor/ (Leaflet, its plugins, axe-core) from the npm registry, pinned and checked.
+vendor:
+	tools/vendor.sh
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache

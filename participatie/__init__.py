@@ -1,10 +1,11 @@
 """Participatie: digital participation for Dutch governments. `create_app()` builds the Flask app."""
 import os
 import secrets
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -34,9 +35,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+def limit_plain_form_size():
+    """werkzeug applies MAX_FORM_MEMORY_SIZE to multipart fields only; cap url-encoded forms the same way.
+    Registered before the extensions, so it runs before CSRF protection reads the form."""
+    if request.mimetype == "application/x-www-form-urlencoded":
+        request.max_content_length = min(
+            request.max_content_length or sys.maxsize, current_app.config["MAX_FORM_MEMORY_SIZE"]
+        )
+
+
 def select_locale():
-    """The language the visitor chose with the switch, else Dutch."""
-    lang = session.get("lang")
+    """The language the visitor chose with the switch, else Dutch (also outside requests: CLI, jobs)."""
+    lang = session.get("lang") if has_request_context() else None
     return lang if lang in ("nl", "en") else "nl"
 
 
@@ -57,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         count = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
+    app.before_request(limit_plain_form_size)
     _init_extensions(app)
     _import_models()
     _register_blueprints(app)
@@ -90,25 +101,38 @@ def _import_models() -> None:
     """Import every domain's models so that the metadata (and so Alembic) knows all tables."""
     from .accounts import models as accounts_models  # noqa: F401
     from .projects import models as projects_models  # noqa: F401
+    from .rounds import models as rounds_models  # noqa: F401
+    from .contributions import models as contributions_models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import admin_bp as accounts_admin_bp
     from .accounts.views import bp as accounts_bp
+    from .contributions.views import bp as contributions_bp
     from .core import bp as core_bp
     from .projects.views import admin_bp as projects_admin_bp
     from .projects.views import bp as projects_bp
+    from .rounds.views import admin_bp as rounds_admin_bp
+    from .rounds.views import bp as rounds_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(projects_bp)
     app.register_blueprint(projects_admin_bp)
+    app.register_blueprint(rounds_bp)
+    app.register_blueprint(rounds_admin_bp)
+    app.register_blueprint(contributions_bp)
 
 
 def _content_security_policy(app: Flask, nonce: str) -> str:
-    tiles = urlsplit(app.config["TILE_URL"])
-    tile_origin = f"{tiles.scheme}://{tiles.netloc}" if tiles.netloc else ""
+    tile_origins = []
+    for key in ("TILE_URL", "TILE_URL_GREY", "TILE_URL_AERIAL"):
+        tiles = urlsplit(app.config.get(key) or "")
+        origin = f"{tiles.scheme}://{tiles.netloc}" if tiles.netloc else ""
+        if origin and origin not in tile_origins:
+            tile_origins.append(origin)
+    tile_origin = " ".join(tile_origins)
     return "; ".join(
         [
             "default-src 'self'",

@@ -77,4 +77,16 @@ def from_environment(instance_path: str) -> dict:
         "TILE_ATTRIBUTION": os.environ.get(
             "PARTICIPATIE_TILE_ATTRIBUTION", "Kaartgegevens &copy; Kadaster (PDOK), CC BY 4.0"
         ),
+        # Extra base maps a round map offers besides TILE_URL; set one to empty to leave it out.
+        "TILE_URL_GREY": os.environ.get(
+            "PARTICIPATIE_TILE_URL_GRIJS",
+            "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png",
+        ),
+        "TILE_URL_AERIAL": os.environ.get(
+            "PARTICIPATIE_TILE_URL_LUCHTFOTO",
+            "https://service.pdok.nl/hwh/luchtfotorgb/wmts/v1_0/Actueel_orthoHR/EPSG:3857/{z}/{x}/{y}.jpeg",
+        ),
+        "TILE_ATTRIBUTION_AERIAL": os.environ.get(
+            "PARTICIPATIE_TILE_ATTRIBUTION_LUCHTFOTO", "Luchtfoto &copy; Beeldmateriaal Nederland (PDOK), CC BY 4.0"
+        ),
     }

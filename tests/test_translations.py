@@ -1,7 +1,7 @@
 """The English catalogue is complete: every Dutch interface text has an English translation."""
 from pathlib import Path
 
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -11,8 +11,10 @@ METHODS = [("participatie/**.py", "python"), ("templates/**.html", "jinja2")]
 
 def _msgids():
     found = set()
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), METHODS, options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+        str(ROOT), METHODS, keywords=keywords,
+        options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
     ):
         found.add(message if isinstance(message, str) else tuple(message))
     return found

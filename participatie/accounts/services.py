@@ -1,10 +1,16 @@
 """Accounts: creating users, passwords, e-mail confirmation and reset tokens, roles."""
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..mail import send_mail
 from ..permissions import Role
 from .models import Organisation, User, UserRole, utcnow
 
@@ -103,3 +109,199 @@ def load_user(user_id: str) -> User | None:
     if user is None or user.session_version != int(version) or not user.active:
         return None
     return user
+
+
+# --- Role labels -------------------------------------------------------------------------------
+
+ROLE_LABELS = {
+    Role.RESIDENT: _l("bewoner"),
+    Role.STAKEHOLDER: _l("belanghebbende organisatie"),
+    Role.FACILITATOR: _l("gespreksleider"),
+    Role.MODERATOR: _l("moderator"),
+    Role.POLICY_ANALYST: _l("beleidsmedewerker"),
+    Role.ADMIN: _l("beheerder"),
+}
+
+
+def role_label(role) -> str:
+    """The Dutch (or translated) name of a role, for people to read."""
+    return str(ROLE_LABELS[Role(role)])
+
+
+def role_labels(user: User) -> list[str]:
+    """A user's roles as readable labels, lowest role first."""
+    return [role_label(role) for role in sorted(user.role_set, key=lambda r: r.rank)]
+
+
+# --- Registration and e-mail confirmation ---------------------------------------------------------
+
+
+class EmailTaken(Exception):
+    """An account with this e-mail address already exists."""
+
+
+def register_user(email: str, password: str, display_name: str) -> User:
+    """Create an unconfirmed resident and commit; raises EmailTaken and stores nothing on a duplicate."""
+    if find_user_by_email(email) is not None:
+        raise EmailTaken(normalise_email(email))
+    try:
+        user = create_user(email, password, display_name)
+        db.session.commit()
+    except IntegrityError as exc:  # the same address registered at the same moment by another request
+        db.session.rollback()
+        raise EmailTaken(normalise_email(email)) from exc
+    return user
+
+
+def _hours(seconds: int) -> int:
+    return max(1, round(seconds / 3600))
+
+
+def send_confirmation_mail(user: User) -> None:
+    """Mail a signed link that confirms the user's e-mail address."""
+    link = url_for("accounts.confirm", token=make_token(user, "confirm"), _external=True)
+    hours = _hours(current_app.config["EMAIL_TOKEN_MAX_AGE"])
+    body = _(
+        "Beste %(name)s,\n\n"
+        "U hebt een account gemaakt op Participatie van de Provincie Utrecht.\n"
+        "Klik op deze link om uw e-mailadres te bevestigen:\n\n%(link)s\n\n"
+        "De link werkt %(hours)s uur. Hebt u geen account gemaakt? Dan kunt u deze e-mail negeren.\n",
+        name=user.display_name, link=link, hours=hours,
+    )
+    send_mail(user.email, _("Bevestig uw e-mailadres voor Participatie"), body)
+
+
+def resend_confirmation(email: str) -> None:
+    """Send a new confirmation link when an unconfirmed account has this address; otherwise nothing.
+    The caller shows the same answer either way, so nobody learns which addresses have accounts."""
+    user = find_user_by_email(email)
+    if user is not None and user.active and not user.is_confirmed:
+        send_confirmation_mail(user)
+
+
+def confirm_email(token: str) -> User:
+    """Mark the address behind a confirmation link as confirmed; raises TokenError."""
+    user = user_from_token(token, "confirm", current_app.config["EMAIL_TOKEN_MAX_AGE"])
+    if not user.is_confirmed:
+        user.confirmed_at = utcnow()
+        db.session.commit()
+    return user
+
+
+# --- Logging in -----------------------------------------------------------------------------------
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user when the password matches, else None; costs the same whether the e-mail exists or not."""
+    user = find_user_by_email(email)
+    return user if verify_password(user, password) else None
+
+
+# --- Forgotten password ---------------------------------------------------------------------------
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link when an active account has this address; otherwise do nothing (same answer)."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    link = url_for("accounts.reset_password", token=make_token(user, "reset"), _external=True)
+    minutes = max(1, round(current_app.config["RESET_TOKEN_MAX_AGE"] / 60))
+    body = _(
+        "Beste %(name)s,\n\n"
+        "Iemand heeft gevraagd om een nieuw wachtwoord voor uw account op Participatie.\n"
+        "Klik op deze link om een nieuw wachtwoord te kiezen:\n\n%(link)s\n\n"
+        "De link werkt %(minutes)s minuten en maar één keer. "
+        "Hebt u dit niet gevraagd? Dan kunt u deze e-mail negeren. Uw wachtwoord blijft dan hetzelfde.\n",
+        name=user.display_name, link=link, minutes=minutes,
+    )
+    send_mail(user.email, _("Nieuw wachtwoord voor Participatie"), body)
+
+
+def check_reset_token(token: str) -> User:
+    """The user behind a reset link; raises TokenError when it is expired, tampered or already used."""
+    return user_from_token(token, "reset", current_app.config["RESET_TOKEN_MAX_AGE"])
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password through a reset link. Bumping the session version logs out every
+    existing session and makes this link (and any other reset link) unusable."""
+    user = check_reset_token(token)
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
+    if not user.is_confirmed:
+        # The link arrived by e-mail, so the address is proven as well.
+        user.confirmed_at = utcnow()
+    db.session.commit()
+    return user
+
+
+# --- Staff: users and organisations -------------------------------------------------------------
+
+USERS_PER_PAGE = 50
+
+
+def search_users(query: str = "", page: int = 1):
+    """A page of users whose e-mail or display name contains `query`, ordered by e-mail."""
+    statement = db.select(User).options(selectinload(User.organisation)).order_by(User.email)
+    query = (query or "").strip()
+    if query:
+        statement = statement.where(
+            or_(User.email.icontains(query, autoescape=True), User.display_name.icontains(query, autoescape=True))
+        )
+    return db.paginate(statement, page=page, per_page=USERS_PER_PAGE, error_out=False)
+
+
+class SelfLockout(Exception):
+    """An admin tried to take away their own admin role or deactivate their own account."""
+
+
+def update_user(user: User, acting: User, roles, organisation_id: int | None, active: bool) -> None:
+    """Change a user's roles, organisation and active flag, and commit. An admin cannot lock
+    themselves out: that would leave nobody who can undo it."""
+    wanted = {Role(role) for role in roles}
+    if user.id == acting.id and Role.ADMIN not in wanted:
+        raise SelfLockout(_("U kunt uw eigen rol beheerder niet weghalen."))
+    if user.id == acting.id and not active:
+        raise SelfLockout(_("U kunt uw eigen account niet uitschakelen."))
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
+    set_roles(user, wanted)
+    user.organisation = organisation
+    if user.active and not active:
+        # Deactivating also ends the user's open sessions.
+        user.session_version += 1
+    user.active = active
+    db.session.commit()
+
+
+def list_organisations() -> list[Organisation]:
+    return list(db.session.scalars(db.select(Organisation).order_by(Organisation.name)))
+
+
+class OrganisationNameTaken(Exception):
+    """Another organisation already has this name."""
+
+
+def _organisation_name_taken(name: str, except_id: int | None = None) -> bool:
+    statement = db.select(Organisation.id).where(func.lower(Organisation.name) == name.strip().lower())
+    if except_id is not None:
+        statement = statement.where(Organisation.id != except_id)
+    return db.session.scalar(statement) is not None
+
+
+def save_organisation(organisation: Organisation | None, name: str, description: str) -> Organisation:
+    """Create (organisation None) or change an organisation and commit; raises OrganisationNameTaken."""
+    name = name.strip()
+    if _organisation_name_taken(name, organisation.id if organisation else None):
+        raise OrganisationNameTaken(name)
+    if organisation is None:
+        organisation = Organisation(name=name)
+        db.session.add(organisation)
+    organisation.name = name
+    organisation.description = (description or "").strip()
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # created at the same moment by another request
+        db.session.rollback()
+        raise OrganisationNameTaken(name) from exc
+    return organisation
