@@ -103,17 +103,24 @@ def _import_models() -> None:
     from .projects import models as projects_models  # noqa: F401
     from .rounds import models as rounds_models  # noqa: F401
     from .contributions import models as contributions_models  # noqa: F401
+    from .audit import models as audit_models  # noqa: F401
+    from . import jobs  # noqa: F401  (JobRecord)
+    from .summaries import models as summaries_models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import admin_bp as accounts_admin_bp
     from .accounts.views import bp as accounts_bp
+    from .api.views import bp as api_bp
+    from .audit.views import bp as audit_bp
     from .contributions.views import bp as contributions_bp
     from .core import bp as core_bp
+    from .exports.views import bp as exports_bp
     from .projects.views import admin_bp as projects_admin_bp
     from .projects.views import bp as projects_bp
     from .rounds.views import admin_bp as rounds_admin_bp
     from .rounds.views import bp as rounds_bp
+    from .summaries.views import bp as summaries_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -123,6 +130,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rounds_bp)
     app.register_blueprint(rounds_admin_bp)
     app.register_blueprint(contributions_bp)
+    app.register_blueprint(exports_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(summaries_bp)
 
 
 def _content_security_policy(app: Flask, nonce: str) -> str:

@@ -86,6 +86,12 @@ def from_environment(instance_path: str) -> dict:
             "PARTICIPATIE_TILE_URL_LUCHTFOTO",
             "https://service.pdok.nl/hwh/luchtfotorgb/wmts/v1_0/Actueel_orthoHR/EPSG:3857/{z}/{x}/{y}.jpeg",
         ),
+        # Open data (OGC API Features, downloads): licence (an SPDX id such as CC-BY-4.0 or CC0-1.0)
+        # and who answers questions about it.
+        "OPEN_DATA_LICENSE": os.environ.get("OPEN_DATA_LICENSE", "CC-BY-4.0"),
+        "OPEN_DATA_CONTACT_NAME": os.environ.get("OPEN_DATA_CONTACT_NAME", "Provincie Utrecht"),
+        "OPEN_DATA_CONTACT_EMAIL": os.environ.get("OPEN_DATA_CONTACT_EMAIL", "opendata@provincie-utrecht.example"),
+        "OPEN_DATA_CONTACT_URL": os.environ.get("OPEN_DATA_CONTACT_URL", "https://www.provincie-utrecht.nl"),
         "TILE_ATTRIBUTION_AERIAL": os.environ.get(
             "PARTICIPATIE_TILE_ATTRIBUTION_LUCHTFOTO", "Luchtfoto &copy; Beeldmateriaal Nederland (PDOK), CC BY 4.0"
         ),

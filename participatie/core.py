@@ -1,5 +1,7 @@
-"""Site-wide pages that belong to no domain: health check and the language switch."""
-from flask import Blueprint, jsonify, redirect, request, session, url_for
+"""Site-wide pages that belong to no domain: health check, language switch, accessibility statement."""
+from datetime import date
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import text
 
 from . import jobs
@@ -40,3 +42,19 @@ def set_language(code: str):
     if code in ("nl", "en"):
         session["lang"] = code
     return redirect(safe_next_url(request.args.get("next"), url_for("projects.index")))
+
+
+# The day the accessibility statement was last checked against the test results; change it with the text.
+STATEMENT_DATE = date(2026, 11, 24)
+
+
+@bp.get("/toegankelijkheid")
+@allow(PUBLIC)
+def accessibility():
+    """The accessibility statement (toegankelijkheidsverklaring), in the structure of the Dutch model."""
+    return render_template(
+        "core/accessibility.html",
+        statement_date=STATEMENT_DATE,
+        contact_email=current_app.config.get("ACCESSIBILITY_CONTACT_EMAIL", "provincie@provincie-utrecht.nl"),
+        contact_phone=current_app.config.get("ACCESSIBILITY_CONTACT_PHONE", "030 258 9111"),
+    )

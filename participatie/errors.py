@@ -1,5 +1,5 @@
 """Error pages: one template for every HTTP error, in the visitor's language."""
-from flask import render_template
+from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -16,8 +16,17 @@ def _messages():
     }
 
 
+def _api_request() -> bool:
+    """Open data API paths answer errors as OGC-style JSON (unless a person asked for f=html)."""
+    return request.path.startswith(("/ogc", "/openapi")) and request.args.get("f", "").lower() != "html"
+
+
 def handle_http_error(error: HTTPException):
     code = error.code or 500
+    if _api_request():
+        response = jsonify(code=(error.name or "Error").replace(" ", ""), description=error.description)
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response, code
     message = _messages().get(code, error.description)
     return render_template("errors/error.html", code=code, message=message), code
 

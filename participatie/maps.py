@@ -7,6 +7,9 @@ and every inline block carries the request's CSP nonce.
 
 A map is rendered into three parts a Jinja template can place (templates/_map.html):
 `assets` for <head>, `html` (the map element) and `script` (wrapped in a nonce'd <script>).
+The script ends by handing the Leaflet map to our static JavaScript (window.participatieMaps and a
+"participatie:map-ready" event). `round_map()` builds a round's interactive map, placed with
+templates/rounds/_map_panel.html; static/js/map.js adds the contributions and the drawing tools.
 """
 import copy
 import json
@@ -289,9 +292,9 @@ KNOWN_CATEGORIES = {
     "bestaand": 0, "verbeteren": 1, "nieuw": 3,
 }
 ROUND_AREA_STYLE = {"color": "#1a1a1a", "weight": 2, "dashArray": "8 4 2 4", "fill": False, "opacity": 0.9}
-ROUND_MAP_HEIGHT = "70vh"
+ROUND_MAP_HEIGHT = "60vh"
 # How many contributions the map asks for per view; the endpoint says when there were more.
-CONTRIBUTIONS_LIMIT = 5000
+CONTRIBUTIONS_LIMIT = 2000
 _SHAPES = {"Point": "point", "MultiPoint": "point", "LineString": "line", "MultiLineString": "line"}
 
 
@@ -314,7 +317,7 @@ def plan_styles(categories) -> dict[str, PlanStyle]:
             continue
         # More categories than styles: start again (the text labels still tell them apart).
         styles[category] = PLAN_STYLES[free[0]]
-        free = free[1:] or [i for i in range(len(PLAN_STYLES))]
+        free = free[1:] or list(range(len(PLAN_STYLES)))
     return styles
 
 
@@ -438,8 +441,12 @@ def round_map(round_, viewer=None, *, page=None, height: str = ROUND_MAP_HEIGHT)
     m = RoundMap(label=_("Kaart van de ronde: %(title)s", title=round_.title), height=height,
                  location=(lat, lon), zoom_start=zoom)
     if area:
-        folium.GeoJson(copy.deepcopy(area), name=_("Gebied van de ronde"), style_function=_round_area_style,
-                       interactive=False).add_to(m)
+        outline = folium.GeoJson(copy.deepcopy(area), name=_("Gebied van de ronde"),
+                                 style_function=_round_area_style, interactive=False)
+        outline.add_to(m)
+        if round_.center_lat is None or round_.center_lon is None:
+            # No start view set by staff: show the whole area, whatever the size of the screen.
+            m.fit_bounds(outline.get_bounds(), max_zoom=zoom, padding=(8, 8))
     legend = []
     for view_ in layers:
         if view_.version is None:

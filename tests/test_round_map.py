@@ -79,7 +79,8 @@ def _plan_features(script: str) -> dict:
     """The plan layer's FeatureCollection as embedded in the map script (the one with zone names)."""
     for match in re.finditer(r"_add\((\{.*?\})\);\n", script, re.S):
         data = json.loads(match.group(1))
-        if data.get("type") == "FeatureCollection" and any("lines" in (f.get("properties") or {}) for f in data["features"]):
+        features = data.get("features") or []
+        if any("lines" in (f.get("properties") or {}) for f in features):
             return data
     raise AssertionError("no plan layer in the map script")
 
@@ -184,6 +185,15 @@ def test_start_view_and_data_attributes(round_, request_ctx):
     assert 'data-geometries="point area"' in m.html
     assert m.geometries == ("point", "area")
     assert 'role="region"' in m.html and 'aria-label="Kaart van de ronde: Kaartronde"' in m.html
+    assert ".fitBounds(" not in m.script  # the view staff chose is kept
+
+
+def test_without_a_start_view_the_area_is_fitted(round_, request_ctx):
+    rounds.update_round(round_, zoom=11)
+    m = round_map(round_)
+    fitted = re.search(r"\.fitBounds\(\s*(\[\[.*?\]\]),\s*(\{.*?\})\s*\)", m.script, re.S)
+    assert json.loads(fitted.group(1)) == [[52.0, 5.0], [52.2, 5.3]]
+    assert json.loads(fitted.group(2).replace(",\n}", "}"))["maxZoom"] == 11  # never closer than the round's zoom
 
 
 def test_toolbar_offers_only_the_allowed_geometries(round_, request_ctx):

@@ -4,7 +4,7 @@ input, so that the service's Dutch messages land next to the right field."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 
 from . import services
 
@@ -44,15 +44,17 @@ class ContributionForm(FlaskForm):
         """`zones` and `places` are the round's choices (rounds.services.zone_choices/place_choices);
         `found` is (zones, places) from a place search, offered as radio buttons."""
         super().__init__(**kwargs)
-        self.theme.choices = [(theme, theme.capitalize()) for theme in round_.themes]
-        self.zone_id.choices = [("", _l("Geen zone gekozen"))] + [
-            (str(zone.id), f"{zone.name} ({zone.category})" if zone.category else zone.name) for zone in zones
+        self.theme.choices = [SelectChoice(theme, theme.capitalize()) for theme in round_.themes]
+        self.zone_id.choices = [SelectChoice("", _l("Geen zone gekozen"))] + [
+            SelectChoice(str(zone.id), f"{zone.name} ({zone.category})" if zone.category else zone.name)
+            for zone in zones
         ]
-        self.place.choices = [("", _l("Geen gemeente gekozen"))] + [(p.key, p.name) for p in places]
+        self.place.choices = [SelectChoice("", _l("Geen gemeente gekozen"))] + [
+            SelectChoice(p.key, p.name) for p in places]
         found_zones, found_places = found or ([], [])
-        self.found.choices = [(f"zone:{zone.id}", _l("Zone %(name)s", name=zone.name)) for zone in found_zones] + [
-            (f"place:{p.key}", _l("Gemeente %(name)s", name=p.name)) for p in found_places
-        ]
+        self.found.choices = [
+            SelectChoice(f"zone:{zone.id}", _l("Zone %(name)s", name=zone.name)) for zone in found_zones
+        ] + [SelectChoice(f"place:{p.key}", _l("Gemeente %(name)s", name=p.name)) for p in found_places]
 
     def place_arguments(self) -> dict:
         """geometry / zone_id / place for the service. A chosen search result counts before the

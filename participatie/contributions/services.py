@@ -201,7 +201,7 @@ def _resolve_place(round_: Round, geometry, zone_id, place, required: bool, erro
         nearby = nearest_place(shape)
         return _Place(geojson, kind, shape, PLACE_MAP, zone, zone.name if zone else (nearby.name if nearby else ""))
     if zone_id not in (None, ""):
-        zone = rounds.get_zone(_as_int(zone_id))
+        zone = rounds.get_zone(_as_int(zone_id) or 0)
         if zone is None or zone.layer.round_id != round_.id or not rounds.is_current_zone(zone):
             errors["zone"] = _l("Kies een zone uit de lijst.")
             return None
@@ -222,10 +222,13 @@ def _resolve_place(round_: Round, geometry, zone_id, place, required: bool, erro
 
 
 def _as_int(value) -> int | None:
+    """A whole number from form or address input, else None. Ids are 32-bit integers in the database:
+    a bigger number matches nothing and must not reach the driver (an overflow error there)."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if -2**31 <= number < 2**31 else None
 
 
 def _check_round_open(round_: Round, now: datetime | None) -> None:

@@ -19,9 +19,12 @@ from .photos import MAX_PHOTO_BYTES
 
 bp = Blueprint("contributions", __name__)
 
+# Ids in addresses: a number the database can hold (32-bit), so that a huge number is a 404, not an
+# overflow in the database driver.
+MAX_ID = 2**31 - 1
+ID = f"int(max={MAX_ID})"
 # The list's sort options in the address bar, and what they mean for the service.
 SORTS = {"nieuw": "newest", "steun": "supported"}
-VOTE_VALUES = (SUPPORT, OBJECTION, "withdraw")
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -40,9 +43,12 @@ def refused(error: ServiceError, back_url: str, back_label: str | None = None):
                            back_label=back_label or _("Terug")), error.status
 
 
-def _int_arg(name: str) -> int | None:
+def int_arg(name: str) -> int | None:
+    """A whole number from the address bar, or None when it is missing, not a number or too big."""
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    if not (value.isascii() and value.isdigit()):  # "²".isdigit() is true, int("²") is not
+        return None
+    return int(value) if int(value) <= MAX_ID else None
 
 
 def _contribution_url(round_: Round, contribution_id: int, **kwargs) -> str:
@@ -73,11 +79,11 @@ def index(slug: str):
     round_ = visible_round_or_404(slug)
     theme = request.args.get("thema", "")
     theme = theme if theme in round_.themes else ""
-    zone_id = _int_arg("zone")
+    zone_id = int_arg("zone")
     sort = request.args.get("sorteer", "nieuw")
     sort = sort if sort in SORTS else "nieuw"
     page = services.list_contributions(round_, current_user, theme=theme or None, zone_id=zone_id,
-                                       sort=SORTS[sort], page=_int_arg("pagina") or 1)
+                                       sort=SORTS[sort], page=int_arg("pagina") or 1)
     zones = rounds.zone_choices(round_)
     filters = {"thema": theme or None, "zone": zone_id, "sorteer": sort if sort != "nieuw" else None}
     return render_template(
@@ -99,7 +105,7 @@ def geojson(slug: str):
     if round_ is None:
         return _json_error({"round": _("Deze ronde bestaat niet.")}, 404)
     limit = request.args.get("limit", "")
-    if limit and not limit.isdigit():
+    if limit and not (limit.isascii() and limit.isdigit()):
         return _json_error({"limit": _("Geef de limiet als een heel getal.")}, 400)
     try:
         data = services.contributions_geojson(
@@ -115,7 +121,7 @@ def geojson(slug: str):
     return response
 
 
-@bp.get("/rondes/<slug>/inbreng/<int:contribution_id>")
+@bp.get(f"/rondes/<slug>/inbreng/<{ID}:contribution_id>")
 @allow(PUBLIC)
 def detail(slug: str, contribution_id: int):
     """A contribution's own page: text, place on a small map, photo, counts, replies, votes."""
@@ -135,7 +141,7 @@ def _render_detail(round_: Round, contribution_id: int, reply_form: ReplyForm, s
                            edit_until=contribution.created_at + services.EDIT_WINDOW), status
 
 
-@bp.get("/rondes/<slug>/inbreng/<int:contribution_id>/foto")
+@bp.get(f"/rondes/<slug>/inbreng/<{ID}:contribution_id>/foto")
 @allow(PUBLIC)
 def photo(slug: str, contribution_id: int):
     """The photo of a contribution the visitor may see (re-encoded when uploaded, so no metadata)."""
@@ -159,7 +165,7 @@ def new(slug: str):
     query = (request.values.get("zoek") or "").strip()[:100]
     form = _contribution_form(round_, query)
     if request.method == "GET":
-        zone = _int_arg("zone")
+        zone = int_arg("zone")
         if zone is not None:
             form.zone_id.data = str(zone)
     elif form.validate_on_submit():
@@ -193,7 +199,7 @@ def _own_contribution(round_: Round, contribution_id: int):
     return contribution
 
 
-@bp.route("/rondes/<slug>/inbreng/<int:contribution_id>/bewerken", methods=["GET", "POST"])
+@bp.route(f"/rondes/<slug>/inbreng/<{ID}:contribution_id>/bewerken", methods=["GET", "POST"])
 @allow(Role.RESIDENT)
 def edit(slug: str, contribution_id: int):
     """The author changes their contribution within 30 minutes; without a new place the old one stays."""
@@ -228,7 +234,7 @@ def edit(slug: str, contribution_id: int):
                            contribution=contribution, edit_window=services.EDIT_WINDOW), 400 if form.errors else 200
 
 
-@bp.post("/rondes/<slug>/inbreng/<int:contribution_id>/verwijderen")
+@bp.post(f"/rondes/<slug>/inbreng/<{ID}:contribution_id>/verwijderen")
 @allow(Role.RESIDENT)
 def delete(slug: str, contribution_id: int):
     """The author deletes their contribution within 30 minutes."""
@@ -244,7 +250,7 @@ def delete(slug: str, contribution_id: int):
     return redirect(url_for("contributions.index", slug=round_.slug))
 
 
-@bp.post("/rondes/<slug>/inbreng/<int:contribution_id>/antwoord")
+@bp.post(f"/rondes/<slug>/inbreng/<{ID}:contribution_id>/antwoord")
 @allow(Role.RESIDENT)
 def reply(slug: str, contribution_id: int):
     """A reply under a contribution; with an error the page comes back with the reply as typed."""
@@ -272,7 +278,7 @@ def reply(slug: str, contribution_id: int):
     return redirect(_contribution_url(round_, contribution_id, _anchor=f"antwoord-{added.id}"))
 
 
-@bp.post("/rondes/<slug>/inbreng/<int:contribution_id>/stem")
+@bp.post(f"/rondes/<slug>/inbreng/<{ID}:contribution_id>/stem")
 @allow(Role.RESIDENT)
 def vote(slug: str, contribution_id: int):
     """Support, objection or withdraw on a contribution; back to where the person came from."""

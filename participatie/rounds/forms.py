@@ -8,6 +8,7 @@ from wtforms import (
     DateTimeLocalField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -25,7 +26,7 @@ ROUND_ERROR_FIELDS = {"center": "center_lat"}
 
 
 def geometry_choices():
-    return [("point", _l("Punt")), ("line", _l("Lijn")), ("area", _l("Vlak"))]
+    return [SelectChoice("point", _l("Punt")), SelectChoice("line", _l("Lijn")), SelectChoice("area", _l("Vlak"))]
 
 
 def _number(value: str | None) -> float | None:
@@ -58,8 +59,8 @@ class RoundForm(FlaskForm):
     votes_enabled = BooleanField(_l("Inwoners kunnen steun of bezwaar geven"), default=True)
     moderation = RadioField(
         _l("Moderatie"),
-        choices=[(POST_MODERATION, _l("Achteraf: inbreng is meteen voor iedereen te zien")),
-                 (PRE_MODERATION, _l("Vooraf: inbreng is pas te zien als een moderator hem goedkeurt"))],
+        choices=[SelectChoice(POST_MODERATION, _l("Achteraf: inbreng is meteen voor iedereen te zien")),
+                 SelectChoice(PRE_MODERATION, _l("Vooraf: inbreng is pas te zien als een moderator hem goedkeurt"))],
         default=POST_MODERATION,
     )
     center_lat = StringField(_l("Breedtegraad van het midden van de kaart"), validators=[Length(max=30)])
@@ -69,7 +70,7 @@ class RoundForm(FlaskForm):
 
     def __init__(self, *args, projects=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.project_id.choices = [(project.id, project.title) for project in projects]
+        self.project_id.choices = [SelectChoice(project.id, project.title) for project in projects]
 
     def validate_center_lat(self, field):
         self._check_number(field)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from .. import maps
 from ..contributions import services as contributions
 from ..contributions.forms import ContributionForm
-from ..contributions.views import refused, visible_round_or_404, vote_message
+from ..contributions.views import ID, int_arg, refused, visible_round_or_404, vote_message
 from ..extensions import db
 from ..permissions import PUBLIC, Role, allow, is_staff
 from ..projects.models import Project
@@ -67,7 +67,7 @@ def detail(slug: str):
                            layers=layers, zones_by_layer=zones_by_layer, legends=legends, round_map=round_map)
 
 
-@bp.post("/rondes/<slug>/zones/<int:zone_id>/stem")
+@bp.post(f"/rondes/<slug>/zones/<{ID}:zone_id>/stem")
 @allow(Role.RESIDENT)
 def zone_vote(slug: str, zone_id: int):
     """Support, objection or withdraw on a zone of the round's plan layer; back to the round page."""
@@ -94,7 +94,7 @@ def _layer_of(round_: Round, layer_id: int) -> Layer:
     return layer
 
 
-@bp.get("/rondes/<slug>/lagen/<int:layer_id>/versies/<int:number>.geojson")
+@bp.get(f"/rondes/<slug>/lagen/<{ID}:layer_id>/versies/<{ID}:number>.geojson")
 @allow(PUBLIC)
 def layer_version_geojson(slug: str, layer_id: int, number: int):
     """One version of a plan layer as GeoJSON, with each zone's support and objection counts.
@@ -127,7 +127,7 @@ def _all_projects() -> list[Project]:
 @allow(Role.ADMIN)
 def round_list():
     """Every round, or those of one project (?project=id), with their state."""
-    project_id = request.args.get("project", type=int)
+    project_id = int_arg("project")
     project = db.session.get(Project, project_id) if project_id else None
     if project_id and project is None:
         abort(404)
@@ -149,8 +149,8 @@ def _render_round_form(form: RoundForm, round_: Round | None):
 def round_new():
     """Create a round in a project."""
     form = RoundForm(projects=_all_projects())
-    if request.method == "GET" and request.args.get("project", type=int):
-        form.project_id.data = request.args.get("project", type=int)
+    if request.method == "GET" and int_arg("project"):
+        form.project_id.data = int_arg("project")
     if form.validate_on_submit():
         project = db.session.get(Project, form.project_id.data)
         try:
@@ -181,7 +181,7 @@ def _fill_round_form(form: RoundForm, round_: Round) -> None:
     form.area.data = json.dumps(round_.area) if round_.area else ""
 
 
-@admin_bp.route("/<int:round_id>", methods=["GET", "POST"])
+@admin_bp.route(f"/<{ID}:round_id>", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def round_edit(round_id: int):
     """Change a round's settings; the page also lists its plan layers."""
@@ -208,7 +208,7 @@ def round_edit(round_id: int):
 
 # --- staff: layers and versions ---------------------------------------------------------------------
 
-@admin_bp.route("/<int:round_id>/lagen/nieuw", methods=["GET", "POST"])
+@admin_bp.route(f"/<{ID}:round_id>/lagen/nieuw", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def layer_new(round_id: int):
     """Add a plan layer; its content comes with the first upload."""
@@ -236,7 +236,7 @@ def _read_layer_upload(form: LayerUploadForm):
     return (form.text.data or ""), ""
 
 
-@admin_bp.route("/<int:round_id>/lagen/<int:layer_id>", methods=["GET", "POST"])
+@admin_bp.route(f"/<{ID}:round_id>/lagen/<{ID}:layer_id>", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def layer(round_id: int, layer_id: int):
     """A layer's versions, and the form to upload the next one (GeoJSON file or pasted text)."""
@@ -267,7 +267,7 @@ def layer(round_id: int, layer_id: int):
     )
 
 
-@admin_bp.post("/<int:round_id>/lagen/<int:layer_id>/versies/<int:number>/publicatie")
+@admin_bp.post(f"/<{ID}:round_id>/lagen/<{ID}:layer_id>/versies/<{ID}:number>/publicatie")
 @allow(Role.ADMIN)
 def version_publication(round_id: int, layer_id: int, number: int):
     """Publish or withdraw a version; the current version is the highest published one."""

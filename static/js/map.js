@@ -221,7 +221,10 @@
         opacity: p.status ? 0.7 : 1
       });
       marker.participatieFeature = feature;
-      marker.bindPopup(function () { return popupContent(p, messages); }, { maxWidth: 320 });
+      // Built when opened, from the latest answer (counts change while the page is open).
+      marker.bindPopup(function (layer) {
+        return popupContent(layer.participatieFeature.properties || {}, messages);
+      }, { maxWidth: 320 });
       marker.on("popupopen", showShape);
       marker.on("popupclose", hideShape);
       return marker;
@@ -234,7 +237,9 @@
       features.forEach(function (feature) {
         var id = String(feature.id !== undefined ? feature.id : (feature.properties || {}).id);
         wanted[id] = true;
-        if (!markers[id]) {
+        if (markers[id]) {
+          markers[id].participatieFeature = feature;
+        } else {
           var marker = markerFor(feature);
           if (marker) { markers[id] = marker; added.push(marker); }
         }

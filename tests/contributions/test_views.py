@@ -568,3 +568,29 @@ def test_author_deletes_within_thirty_minutes(client, open_round, make_contribut
     assert response.status_code == 302 and response.headers["Location"] == f"/rondes/{open_round.slug}/inbreng"
     assert count() == 0
     assert client.get(page_url(open_round, made.id)).status_code == 404
+
+
+# --- odd numbers in addresses and forms -------------------------------------------------------------
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize("path, status", [
+    (f"/inbreng/{HUGE}", 404), (f"/inbreng/{HUGE}/foto", 404), (f"/inbreng?zone={HUGE}", 200),
+    ("/inbreng?zone=²", 200), ("/inbreng?pagina=²", 200), ("/inbreng.geojson?bbox=5,52,6,53&limit=²", 400),
+    (f"/inbreng.geojson?bbox=5,52,6,53&limit={HUGE}", 200), (f"/lagen/{HUGE}/versies/1.geojson", 404),
+])
+def test_huge_or_odd_numbers_are_never_a_500(client, open_round, path, status):
+    assert client.get(f"/rondes/{open_round.slug}{path}").status_code == status
+
+
+def test_huge_zone_ids_in_forms_are_a_clear_4xx(client, open_round, make_contribution, login_as):
+    made = make_contribution()
+    login_as(Role.RESIDENT)
+    response = contribute(client, open_round, zone_id=HUGE)
+    assert response.status_code == 400 and "Kies een zone uit de lijst" in response.get_data(as_text=True)
+    response = contribute(client, open_round, found=f"zone:{HUGE}", place="")
+    assert response.status_code == 400 and "Kies een zone uit de lijst" in response.get_data(as_text=True)
+    assert client.post(f"/rondes/{open_round.slug}/zones/{HUGE}/stem", data={"waarde": SUPPORT}).status_code == 404
+    assert client.post(page_url(open_round, HUGE, "/stem"), data={"waarde": SUPPORT}).status_code == 404
+    assert client.post(page_url(open_round, made.id, "/stem"), data={"waarde": SUPPORT}).status_code == 302

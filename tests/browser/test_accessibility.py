@@ -1,0 +1,425 @@
+"""WCAG 2.1 AA in the browser for the foundation pages (issue 9).
+
+- axe-core on every page type, for each role that sees it, in Dutch and in English: no violation of
+  impact "serious" or "critical"; "moderate" and "minor" ones are kept in test-artifacts/axe-report.json.
+- Forms with errors: the error summary gets focus, each error is linked to its field, typed values stay.
+- Keyboard only: a resident logs in, finds a project with the search box and reads a document; every
+  tab stop on the way shows a visible focus indicator.
+- Reflow: the main pages at 320 px and at 640 px (1280 px at 200 % zoom) scroll only vertically;
+  screenshots are kept under test-artifacts/screens/.
+"""
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from flask_babel import force_locale, gettext
+from playwright.sync_api import expect
+
+from participatie import demo
+from participatie.accounts.models import Organisation, User
+from participatie.extensions import db
+from participatie.projects.models import Document, Project
+
+from .a11y import audit, describe, run_axe
+from .conftest import ARTIFACTS, screenshot
+
+TILE_PNG = (Path(__file__).resolve().parents[2] / "static/vendor/leaflet/images/marker-shadow.png").read_bytes()
+RESIDENT = "bewoner@example.nl"
+ADMIN = "beheer@example.nl"
+SOLAR = "kansenkaart-zonnevelden"
+
+
+@dataclass
+class Site:
+    """The live server with demo data, and the ids the page list needs."""
+
+    server: object
+    app: object
+    document_id: int
+    project_id: int
+    draft_slug: str
+    phase_id: int
+    user_id: int
+    organisation_id: int
+
+    def url(self, path: str) -> str:
+        return self.server.url(path)
+
+
+@pytest.fixture
+def site(live_app, live_server, page):
+    """Demo data on the live server; map tiles answered locally (tests never use the network)."""
+    with live_app.app_context():
+        demo.load()
+        project = db.session.scalar(db.select(Project).filter_by(slug=SOLAR))
+        draft = db.session.scalar(db.select(Project).filter(Project.status != "published"))
+        document = db.session.scalar(db.select(Document).filter_by(project_id=project.id).order_by(Document.id))
+        ids = dict(
+            document_id=document.id,
+            project_id=project.id,
+            draft_slug=draft.slug,
+            phase_id=project.phases[0].id,
+            user_id=db.session.scalar(db.select(User.id).filter_by(email=RESIDENT)),
+            organisation_id=db.session.scalar(db.select(Organisation.id).order_by(Organisation.id)),
+        )
+    tile_host = urlsplit(live_app.config["TILE_URL"]).netloc
+    page.route(f"https://{tile_host}/**", lambda route: route.fulfill(body=TILE_PNG, content_type="image/png"))
+    return Site(server=live_server, app=live_app, **ids)
+
+
+def log_in(page, site: Site, email: str) -> None:
+    """Log in through the form (names, not labels, so that it works in both languages)."""
+    page.goto(site.url("/account/inloggen"))
+    page.locator("main input[name=email]").fill(email)
+    page.locator("main input[name=password]").fill(demo.PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("form[action='/account/uitloggen'] button")).to_be_visible()
+
+
+def choose_language(page, site: Site, language: str) -> None:
+    if language != "nl":
+        page.goto(site.url(f"/taal/{language}?next=/"))
+        expect(page.locator("html")).to_have_attribute("lang", language)
+
+
+def in_language(site: Site, language: str, message: str) -> str:
+    """An interface text as the app shows it in `language` (the catalogue's own completeness is
+    tested in tests/test_translations.py)."""
+    with site.app.test_request_context(), force_locale(language):
+        return gettext(message)
+
+
+def reset_token_path(site: Site, email: str) -> str:
+    """The path of the newest reset link mailed to `email`."""
+    mails = [m for m in site.app.extensions["mail_outbox"] if m["To"] == email]
+    assert mails, "no reset mail was sent"
+    link = re.search(r"https?://\S+", mails[-1].get_content()).group(0)
+    return urlsplit(link).path
+
+
+# --- the pages ------------------------------------------------------------------------------------
+# Each entry: (name, path or callable(page, site) that brings the page into the state to audit).
+
+
+def _search_results(site):
+    return "/zoeken?q=zonneveld"
+
+
+def _submit_empty(path):
+    """Open a form and send it empty: the page with the error summary."""
+
+    def go(page, site):
+        page.goto(site.url(path))
+        page.locator("main form[novalidate] button[type=submit]").last.click()
+        expect(page.locator(".error-summary")).to_be_visible()
+
+    return go
+
+
+def _reset_requested(page, site):
+    """Ask for a reset link: the 'look in your mail' answer."""
+    page.goto(site.url("/account/wachtwoord-vergeten"))
+    page.locator("main input[name=email]").fill(RESIDENT)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("main a[href='/account/inloggen']")).to_be_visible()
+
+
+def _reset_form(page, site):
+    """The form behind the link in the reset mail."""
+    _reset_requested(page, site)
+    page.goto(site.url(reset_token_path(site, RESIDENT)))
+    expect(page.locator("main input[name=password_confirm]")).to_be_visible()
+
+
+def public_pages(site: Site) -> list:
+    return [
+        ("home", "/"),
+        ("search-start", "/zoeken"),
+        ("search-results", "/zoeken?q=zonneveld"),
+        ("search-no-results", "/zoeken?q=xylofoonstemmer"),
+        ("project", f"/projecten/{SOLAR}"),
+        ("project-other", "/projecten/groene-fietsroutes"),
+        ("document", f"/projecten/{SOLAR}/documenten/{site.document_id}"),
+        ("accessibility-statement", "/toegankelijkheid"),
+        ("error-404", "/deze-pagina-bestaat-niet"),
+    ]
+
+
+def visitor_pages(site: Site) -> list:
+    return public_pages(site) + [
+        ("register", "/account/registreren"),
+        ("register-errors", _submit_empty("/account/registreren")),
+        ("login", "/account/inloggen"),
+        ("login-errors", _submit_empty("/account/inloggen")),
+        ("reset-request", "/account/wachtwoord-vergeten"),
+        ("reset-request-errors", _submit_empty("/account/wachtwoord-vergeten")),
+        ("check-mail", "/account/controleer-uw-mail"),
+        ("link-failed", "/account/bevestigen/geen-geldige-link"),
+        ("reset-requested", _reset_requested),
+        ("reset-form", _reset_form),
+    ]
+
+
+def resident_pages(site: Site) -> list:
+    return public_pages(site) + [
+        ("my-account", "/account/"),
+        ("error-403", "/beheer/"),
+    ]
+
+
+def admin_pages(site: Site) -> list:
+    p = site.project_id
+    return [
+        ("project-draft", f"/projecten/{site.draft_slug}"),
+        ("admin-dashboard", "/beheer/"),
+        ("admin-users", "/beheer/gebruikers"),
+        ("admin-users-search", "/beheer/gebruikers?q=demo"),
+        ("admin-user-edit", f"/beheer/gebruikers/{site.user_id}"),
+        ("admin-organisations", "/beheer/organisaties"),
+        ("admin-organisation-edit", f"/beheer/organisaties/{site.organisation_id}"),
+        ("admin-projects", "/beheer/projecten"),
+        ("admin-project-new", "/beheer/projecten/nieuw"),
+        ("admin-project-new-errors", _submit_empty("/beheer/projecten/nieuw")),
+        ("admin-project-edit", f"/beheer/projecten/{p}"),
+        ("admin-phase-new", f"/beheer/projecten/{p}/fasen/nieuw"),
+        ("admin-phase-new-errors", _submit_empty(f"/beheer/projecten/{p}/fasen/nieuw")),
+        ("admin-phase-edit", f"/beheer/projecten/{p}/fasen/{site.phase_id}"),
+        ("admin-document-new", f"/beheer/projecten/{p}/documenten/nieuw"),
+        ("admin-document-new-errors", _submit_empty(f"/beheer/projecten/{p}/documenten/nieuw")),
+        ("project", f"/projecten/{SOLAR}"),
+        ("my-account", "/account/"),
+    ]
+
+
+PAGES_BY_ROLE = {"visitor": visitor_pages, "resident": resident_pages, "admin": admin_pages}
+LOGINS = {"visitor": None, "resident": RESIDENT, "admin": ADMIN}
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("role", ["visitor", "resident", "admin"])
+def test_axe_finds_no_serious_or_critical_violations(site, page, role, language):
+    if LOGINS[role]:
+        log_in(page, site, LOGINS[role])
+    choose_language(page, site, language)
+    failures = []
+    audited = 0
+    for name, target in PAGES_BY_ROLE[role](site):
+        if callable(target):
+            target(page, site)
+        else:
+            page.goto(site.url(target))
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        blocking = audit(page, site.server, name, role, language)
+        audited += 1
+        if blocking:
+            failures.append(f"--- {name} ({page.url})\n{describe(blocking)}")
+    assert audited >= 9
+    assert not failures, "\n".join(failures)
+
+
+def test_the_audit_catches_a_real_violation(site, page):
+    """The harness itself: axe runs under our CSP and reports what is broken (so a pass means something)."""
+    page.goto(site.url("/"))
+    page.evaluate("""() => {
+        const img = document.createElement("img");
+        img.src = "/static/vendor/leaflet/images/marker-icon.png";
+        const input = document.createElement("input");
+        input.type = "text";
+        document.querySelector("main").append(img, input);
+    }""")
+    found = {v["id"]: v["impact"] for v in run_axe(page, site.server)}  # not recorded in the report
+    assert found.get("image-alt") == "critical" and found.get("label") == "critical", found
+
+
+# --- forms with errors ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_register_errors_are_focused_linked_to_their_fields_and_keep_what_was_typed(site, page, language):
+    choose_language(page, site, language)
+    page.goto(site.url("/account/registreren"))
+    page.locator("#display_name").fill("Anna uit Houten")
+    page.locator("#password").fill("kort")
+    page.locator("main form[novalidate] button[type=submit]").click()
+
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_have_attribute("role", "alert")
+    assert page.title().startswith(in_language(site, language, "Fout:") + " ")
+    # Typed values stay, passwords never come back.
+    expect(page.locator("#display_name")).to_have_value("Anna uit Houten")
+    expect(page.locator("#password")).to_have_value("")
+
+    links = summary.locator("a")
+    assert links.count() >= 3  # e-mail, password (too short) and its repetition
+    for i in range(links.count()):
+        field_id = links.nth(i).get_attribute("href").removeprefix("#")
+        field = page.locator(f"#{field_id}")
+        expect(field).to_have_attribute("aria-invalid", "true")
+        described = field.get_attribute("aria-describedby").split()
+        assert f"{field_id}-error" in described
+        error_text = page.locator(f"#{field_id}-error").inner_text()
+        assert links.nth(i).inner_text().strip() in error_text
+    # The field without an error is not marked.
+    assert page.locator("#display_name").get_attribute("aria-invalid") is None
+
+    # Following a link in the summary puts the cursor in the field, ready to type.
+    summary.locator("a").first.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#email")).to_be_focused()
+    page.keyboard.type("anna@example.nl")
+    expect(page.locator("#email")).to_have_value("anna@example.nl")
+
+
+# --- keyboard only --------------------------------------------------------------------------------
+
+FOCUS_STYLE = """() => {
+    const e = document.activeElement;
+    const s = getComputedStyle(e);
+    return {
+        tag: e.tagName.toLowerCase(), id: e.id, text: (e.innerText || e.value || "").trim().slice(0, 60),
+        outline: s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2,
+        shadow: s.boxShadow !== "none",
+    };
+}"""
+
+
+def focus_is_visible(page) -> dict:
+    """The focused element, after checking it shows an outline or a focus ring."""
+    info = page.evaluate(FOCUS_STYLE)
+    assert info["tag"] != "body", "focus was lost"
+    assert info["outline"] or info["shadow"], f"no visible focus on {info}"
+    return info
+
+
+def tab_to(page, target, limit: int = 60) -> int:
+    """Press Tab until `target` has focus, checking every stop on the way shows its focus."""
+    for stops in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        focus_is_visible(page)
+        if target.evaluate("element => element === document.activeElement"):
+            return stops
+    raise AssertionError(f"{target} not reached with {limit} presses of Tab")
+
+
+def test_resident_finds_a_project_and_reads_a_document_with_the_keyboard_only(site, page):
+    page.goto(site.url("/account/inloggen"))
+    # The first Tab stop is the skip link; it takes you to the main content.
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    expect(skip).to_be_focused()
+    focus_is_visible(page)
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    tab_to(page, page.locator("main input[name=email]"))
+    page.keyboard.type(RESIDENT)
+    page.keyboard.press("Tab")
+    expect(page.locator("main input[name=password]")).to_be_focused()
+    page.keyboard.type(demo.PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator("form[action='/account/uitloggen'] button")).to_be_visible()
+
+    # From the top of the page: skip link, then on to the search box in the header.
+    page.keyboard.press("Tab")
+    expect(skip).to_be_focused()
+    box = page.locator("header input[type=search]")
+    assert tab_to(page, box) <= 4  # the search box is among the first things on every page
+    page.keyboard.type("zonneveld")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/zoeken\?q=zonneveld"))
+
+    page.keyboard.press("Tab")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    result = page.locator(".search-results").get_by_role("link", name="Kansenkaart zonnevelden", exact=True)
+    tab_to(page, result)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kansenkaart zonnevelden")
+
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    read = page.locator("main .document-list a", has_text="Lees als tekst").first
+    tab_to(page, read)  # past the map and its controls: focus stays visible and is never trapped
+    page.keyboard.press("Enter")
+    expect(page.locator(".document-text")).to_contain_text("Provincie Utrecht wil zonnevelden")
+
+    # Reading on: the download link and back to the project, still by keyboard.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    back = page.locator("main a", has_text="Terug naar Kansenkaart zonnevelden")
+    tab_to(page, back)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kansenkaart zonnevelden")
+
+
+def test_focus_is_never_trapped_on_the_project_page(site, page):
+    """Tabbing forward through the whole project page reaches the footer link (the map lets go)."""
+    page.goto(site.url(f"/projecten/{SOLAR}"))
+    tab_to(page, page.locator("footer a[href='/toegankelijkheid']"), limit=120)
+
+
+# --- reflow at 320 px and 200 % zoom --------------------------------------------------------------
+
+REFLOW_PAGES = [
+    ("home", lambda site: "/"),
+    ("project", lambda site: f"/projecten/{SOLAR}"),
+    ("document", lambda site: f"/projecten/{SOLAR}/documenten/{site.document_id}"),
+    ("search", lambda site: "/zoeken?q=zonneveld"),
+    ("login", lambda site: "/account/inloggen"),
+    ("register", lambda site: "/account/registreren"),
+]
+
+
+@pytest.mark.parametrize("width", [320, 640], ids=["320px", "1280px-at-200pct"])
+def test_main_pages_reflow_without_horizontal_scrolling(site, page, width):
+    (ARTIFACTS / "screens").mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": width, "height": 800})
+    too_wide = []
+    for name, path in REFLOW_PAGES:
+        page.goto(site.url(path(site)))
+        expect(page.locator("main h1")).to_be_visible()
+        overflow = page.evaluate(
+            "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
+        )
+        if overflow["scroll"] > overflow["inner"] + 1:
+            too_wide.append(f"{name}: {overflow}")
+        shot = screenshot(page, f"screens/{name}-{width}")
+        assert shot.stat().st_size > 0
+        blocking = audit(page, site.server, f"{name}@{width}px", "visitor", "nl")
+        if blocking:
+            too_wide.append(f"{name} axe at {width}px:\n{describe(blocking)}")
+    assert not too_wide, "\n".join(too_wide)
+
+
+ADMIN_REFLOW_PAGES = [
+    ("admin-dashboard", lambda site: "/beheer/"),
+    ("admin-projects", lambda site: "/beheer/projecten"),
+    ("admin-project-edit", lambda site: f"/beheer/projecten/{site.project_id}"),
+    ("admin-users", lambda site: "/beheer/gebruikers"),
+    ("admin-user-edit", lambda site: f"/beheer/gebruikers/{site.user_id}"),
+    ("admin-organisations", lambda site: "/beheer/organisaties"),
+]
+
+
+def test_staff_pages_reflow_at_320_px_with_tables_scrolling_in_place(site, page):
+    """Wide tables may scroll sideways inside their own box (WCAG allows it for data tables), which
+    then must be reachable by keyboard; the page itself never scrolls sideways."""
+    log_in(page, site, ADMIN)
+    page.set_viewport_size({"width": 320, "height": 800})
+    problems = []
+    for name, path in ADMIN_REFLOW_PAGES:
+        page.goto(site.url(path(site)))
+        expect(page.locator("main h1")).to_be_visible()
+        overflow = page.evaluate(
+            "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
+        )
+        if overflow["scroll"] > overflow["inner"] + 1:
+            problems.append(f"{name}: {overflow}")
+        blocking = audit(page, site.server, f"{name}@320px", "admin", "nl")
+        if blocking:
+            problems.append(f"{name} axe at 320px:\n{describe(blocking)}")
+    assert not problems, "\n".join(problems)
