@@ -1,6 +1,7 @@
 """Peak memory and time of the policy exports and an OGC items page, for a round with many contributions.
 
     .venv/bin/python bench/exports.py [--count 100000] [--instance DIR] [--formats csv,geojson,xlsx,ogc]
+                                      [--tracemalloc]
 
 Builds a scratch SQLite instance (PARTICIPATIE_INSTANCE, a temporary directory unless --instance is
 given): migrations, demo data, then `flask generate-contributions --round kansenkaart-zonnevelden
@@ -9,8 +10,9 @@ test client logged in as the demo policy analyst posts the export form and reads
 answer chunk by chunk, as a browser would), and reports:
 
 - time until the last byte and the size of the file;
-- peak resident memory of that process (ru_maxrss) before and after the export, and the peak of
-  Python's own allocations during it (tracemalloc).
+- peak resident memory of that process (ru_maxrss) before and after the export;
+- with --tracemalloc, also the peak of Python's own allocations during it. tracemalloc slows
+  allocation-heavy code several times over, so the times of such a run are not the real ones.
 
 A benchmark, not a test: it asserts nothing. The figures depend on the machine; see bench/README.md.
 """
@@ -33,13 +35,15 @@ sys.path.insert(0, ROOT)
 from participatie import create_app, demo
 
 fmt = FORMAT
+trace = TRACE
 app = create_app({"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
 client = app.test_client()
 with app.app_context():
     client.post("/account/inloggen", data={"email": "beleid@example.nl", "password": demo.PASSWORD})
     client.get("/ogc/collections")  # warm up: imports, first queries
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    tracemalloc.start()
+    if trace:
+        tracemalloc.start()
     started = time.perf_counter()
     if fmt == "ogc":
         response = client.get(f"/ogc/collections/{ROUND}-inbreng/items?limit=1000&offset=50000")
@@ -51,13 +55,13 @@ with app.app_context():
         chunks += 1
     response.close()
     elapsed = time.perf_counter() - started
-    _current, peak = tracemalloc.get_traced_memory()
+    peak = tracemalloc.get_traced_memory()[1] if trace else 0
     tracemalloc.stop()
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"format": fmt, "status": response.status_code, "seconds": round(elapsed, 2),
                   "bytes": size, "chunks": chunks, "streamed": response.is_streamed,
                   "rss_before_mb": round(before / 1024, 1), "rss_peak_mb": round(after / 1024, 1),
-                  "python_peak_mb": round(peak / 2**20, 1)}))
+                  "python_peak_mb": round(peak / 2**20, 1) if trace else None}))
 """
 
 
@@ -73,9 +77,9 @@ def prepare(env: dict, count: int) -> None:
     print(f"data ready in {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def measure(env: dict, fmt: str) -> dict:
+def measure(env: dict, fmt: str, trace: bool) -> dict:
     code = CHILD.replace("ROOT", repr(str(ROOT))).replace("FORMAT", repr(fmt)).replace(
-        "{ROUND}", ROUND)
+        "TRACE", repr(trace)).replace("{ROUND}", ROUND)
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                             check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -86,6 +90,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--instance", help="keep (and re-use) the scratch instance here")
     parser.add_argument("--formats", default="csv,geojson,xlsx,ogc")
+    parser.add_argument("--tracemalloc", action="store_true", help="also measure Python's peak allocations (slow)")
     args = parser.parse_args()
     instance = args.instance or tempfile.mkdtemp(prefix="participatie-bench-")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
@@ -98,9 +103,9 @@ def main() -> None:
     print(f"{'format':8} {'status':>6} {'seconds':>8} {'size MB':>8} {'chunks':>7} "
           f"{'RSS before':>11} {'RSS peak':>9} {'Python peak':>12}")
     for fmt in args.formats.split(","):
-        r = measure(env, fmt)
+        r = measure(env, fmt, args.tracemalloc)
         print(f"{r['format']:8} {r['status']:>6} {r['seconds']:>8} {r['bytes'] / 2**20:>8.1f} {r['chunks']:>7} "
-              f"{r['rss_before_mb']:>9} MB {r['rss_peak_mb']:>6} MB {r['python_peak_mb']:>9} MB", flush=True)
+              f"{r['rss_before_mb']:>9} MB {r['rss_peak_mb']:>6} MB {r['python_peak_mb'] or '–':>9} MB", flush=True)
 
 
 if __name__ == "__main__":

@@ -693,9 +693,25 @@ def _thread_main(app, state: _InProcessState) -> None:
         worker = worker_class([Queue(queue_name(), connection=conn)], connection=conn, app=app, wake=state.wake,
                               name=f"in-process-{uuid.uuid4().hex[:8]}")
         state.worker = worker
-        recover_lost_jobs()
-        schedule_recurring()
+        try:
+            recover_lost_jobs()
+            schedule_recurring()
+        finally:
+            # No transaction may stay open while the thread waits for work (it would hold locks).
+            db.session.remove()
         worker.work(burst=False, logging_level="WARNING")
+
+
+def stop_worker(app=None) -> None:
+    """Stop this app's in-process worker thread after its current job (tests, shutdown)."""
+    app = app or current_app._get_current_object()
+    state = app.extensions.get("jobs")
+    if state is None or state.thread is None:
+        return
+    if state.worker is not None:
+        state.worker._stop_requested = True
+    state.wake.set()
+    state.thread.join(timeout=30)
 
 
 def run_pending(app=None) -> int:
@@ -734,6 +750,7 @@ def recover_lost_jobs() -> int:
             db.session.refresh(record)
             _push(record)
             taken += 1
+    db.session.commit()
     return taken
 
 

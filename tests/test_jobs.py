@@ -57,6 +57,7 @@ def test_cli_summarise_waits_for_the_in_process_worker(make_app):
         assert db.session.get(jobs.JobRecord, int(record_id)).round_id == fixture.round.id
         unknown = app.test_cli_runner().invoke(args=["summarise", "--round", "bestaat-niet"])
         assert unknown.exit_code != 0 and "No round" in unknown.output
+        jobs.stop_worker(app)
 
 
 def test_cli_worker_needs_redis(make_app):

@@ -9,7 +9,6 @@ from flask import (
     abort,
     current_app,
     render_template,
-    request,
     send_file,
     stream_with_context,
 )

@@ -160,13 +160,22 @@ def search():
 def dashboard():
     """Staff dashboard: links to what this user's roles allow."""
     tasks = []
+    if has_role(current_user, Role.MODERATOR):
+        tasks.append((_("Samenvattingen"), url_for("summaries.index"),
+                      _("Inbreng van een ronde laten samenvatten, nakijken en publiceren.")))
+    if has_role(current_user, Role.POLICY_ANALYST):
+        tasks.append((_("Exporteren"), url_for("exports.index"),
+                      _("Inbreng van een ronde downloaden als CSV, Excel, GeoJSON of rapport.")))
     if has_role(current_user, Role.ADMIN):
         tasks += [
             (_("Projecten"), url_for("projects_admin.projects"),
              _("Projecten, fasen en documenten maken en aanpassen.")),
+            (_("Participatierondes"), url_for("rounds_admin.index"),
+             _("Rondes, kaartlagen en hun versies maken en aanpassen.")),
             (_("Gebruikers"), url_for("accounts_admin.users"), _("Accounts en rollen beheren.")),
             (_("Organisaties"), url_for("accounts_admin.organisations"),
              _("Organisaties van belanghebbenden beheren.")),
+            (_("Auditlog"), url_for("audit.index"), _("Zien wie wat wanneer deed, en dat exporteren.")),
         ]
     return render_template("admin/index.html", tasks=tasks)
 

@@ -65,7 +65,8 @@ class RoundForm(FlaskForm):
     )
     center_lat = StringField(_l("Breedtegraad van het midden van de kaart"), validators=[Length(max=30)])
     center_lon = StringField(_l("Lengtegraad van het midden van de kaart"), validators=[Length(max=30)])
-    zoom = IntegerField(_l("Zoomniveau"), validators=[Optional(), NumberRange(5, 19, _l("Kies een zoomniveau van 5 tot en met 19."))])
+    zoom = IntegerField(_l("Zoomniveau"),
+                        validators=[Optional(), NumberRange(5, 19, _l("Kies een zoomniveau van 5 tot en met 19."))])
     area = TextAreaField(_l("Gebied van de ronde (GeoJSON)"), validators=[Length(max=400_000)])
 
     def __init__(self, *args, projects=(), **kwargs):
@@ -121,7 +122,8 @@ class LayerForm(FlaskForm):
 
 
 class LayerUploadForm(FlaskForm):
-    file = FileField(_l("GeoJSON-bestand"), render_kw={"accept": ".geojson,.json,application/geo+json,application/json"})
+    file = FileField(_l("GeoJSON-bestand"),
+                     render_kw={"accept": ".geojson,.json,application/geo+json,application/json"})
     text = TextAreaField(_l("Of plak de GeoJSON hier"), validators=[Length(max=6_000_000)])
     note = TextAreaField(_l("Wat is er veranderd? (notitie bij deze versie)"), validators=[Length(max=2000)])
     publish = BooleanField(_l("Deze versie meteen publiceren"), default=True)

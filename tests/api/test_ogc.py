@@ -300,7 +300,6 @@ def test_items_pages_take_a_fixed_number_of_queries(app, client, dataset):
     db.session.remove()
     large, page1000 = count_queries(app, client, f"{ITEMS}?limit=1000")
     assert page10["numberReturned"] == 10 and page1000["numberReturned"] == 1000
-    print("queries", small, large)
     assert small == large <= 6, (small, large)
     db.session.remove()
     layer_small, _ = count_queries(app, client, f"/ogc/collections/{LAYER}/items?limit=1")

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from participatie import demo
+from participatie import demo, jobs
 from participatie.accounts.models import User
 from participatie.contributions.models import Contribution
 from participatie.extensions import db
@@ -26,7 +26,9 @@ CLUSTER = (5.3700, 52.1700)
 def live_app(make_app):
     """Jobs in-process (also under CI's REDIS_URL, where no worker runs for this live server), each
     step slowed a little so the progress bar is seen moving."""
-    return make_app(WTF_CSRF_ENABLED=True, REDIS_URL=None, JOBS_STEP_DELAY=0.15)
+    app = make_app(WTF_CSRF_ENABLED=True, REDIS_URL=None, JOBS_STEP_DELAY=0.15)
+    yield app
+    jobs.stop_worker(app)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from participatie.rounds import demo
 from participatie.rounds import services as rounds
 from participatie.rounds.models import Layer, LayerVersion, Round, Zone
 
-from .conftest import AREA, INSIDE, square, utc, zones_layer
+from .conftest import AREA, INSIDE, square, zones_layer
 
 
 def zone(layer_, key="A", version=0) -> Zone:
@@ -208,8 +208,8 @@ def test_unpublished_and_foreign_layer_versions(client, open_round, make_round, 
 
 # --- staff pages ------------------------------------------------------------------------------------
 
-STAFF_PAGES = ["/beheer/rondes/", "/beheer/rondes/nieuw", "/beheer/rondes/{round}", "/beheer/rondes/{round}/lagen/nieuw",
-               "/beheer/rondes/{round}/lagen/{layer}"]
+STAFF_PAGES = ["/beheer/rondes/", "/beheer/rondes/nieuw", "/beheer/rondes/{round}",
+               "/beheer/rondes/{round}/lagen/nieuw", "/beheer/rondes/{round}/lagen/{layer}"]
 
 
 @pytest.mark.parametrize("path", STAFF_PAGES)
@@ -229,7 +229,8 @@ def test_staff_pages_are_for_admins_only(client, open_round, layer, login_as, pa
 
 def test_staff_posts_are_refused_for_residents(client, open_round, layer, login_as):
     login_as(Role.RESIDENT)
-    for url in ("/beheer/rondes/nieuw", f"/beheer/rondes/{open_round.id}", f"/beheer/rondes/{open_round.id}/lagen/nieuw",
+    for url in ("/beheer/rondes/nieuw", f"/beheer/rondes/{open_round.id}",
+                f"/beheer/rondes/{open_round.id}/lagen/nieuw",
                 f"/beheer/rondes/{open_round.id}/lagen/{layer.id}",
                 f"/beheer/rondes/{open_round.id}/lagen/{layer.id}/versies/1/publicatie"):
         assert client.post(url, data={"title": "x", "name": "x", "published": "0"}).status_code == 403

@@ -65,11 +65,13 @@ def test_progress_moves_from_0_to_100_with_the_worker_thread(make_app, toets_fac
             if not record.is_active:
                 break
             time.sleep(0.02)
+        assert jobs._state().thread.daemon
+        jobs.stop_worker(app)
+        assert not jobs._state().thread.is_alive()
         assert record.status == jobs.FINISHED, record.error_detail
         assert seen[0] == 0 and seen[-1] == 100
         assert seen == sorted(seen)
         assert len(set(seen)) >= 4, seen  # steps in between were reported
-        assert jobs._state().thread.daemon
 
 
 def test_the_same_input_reuses_the_draft(app, client, auth, analyst, toets):
