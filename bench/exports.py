@@ -9,6 +9,10 @@ given): migrations, demo data, then `flask generate-contributions --round kansen
 test client logged in as the demo policy analyst posts the export form and reads the streamed
 answer chunk by chunk, as a browser would), and reports:
 
+(Formats with a -job suffix take the path of large exports: the form answers with the job's page,
+the job runs in the same process and writes its file, then the file is downloaded. The time and
+peak memory include the job.)
+
 - time until the last byte and the size of the file;
 - peak resident memory of that process (ru_maxrss) before and after the export;
 - with --tracemalloc, also the peak of Python's own allocations during it. tracemalloc slows
@@ -34,9 +38,16 @@ import json, resource, sys, time, tracemalloc
 sys.path.insert(0, ROOT)
 from participatie import create_app, demo
 
+from participatie import jobs
+from participatie.exports import services
+
 fmt = FORMAT
 trace = TRACE
-app = create_app({"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+# "csv-job" etc.: the job path (threshold 0: every export is a job), run in this process after the
+# request, then the file downloaded; the others stream (threshold out of reach).
+job = fmt.endswith("-job")
+app = create_app({"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False, "JOBS_WORKER_THREAD": False,
+                  "REDIS_URL": None, "EXPORT_JOB_THRESHOLD": 0 if job else 10**12})
 client = app.test_client()
 with app.app_context():
     client.post("/account/inloggen", data={"email": "beleid@example.nl", "password": demo.PASSWORD})
@@ -47,6 +58,14 @@ with app.app_context():
     started = time.perf_counter()
     if fmt == "ogc":
         response = client.get(f"/ogc/collections/{ROUND}-inbreng/items?limit=1000&offset=50000")
+    elif job:
+        queued = client.post(f"/beheer/export/{ROUND}", data={"format": fmt[:-4]})
+        assert queued.status_code == 303, queued.status_code
+        job_id = int(queued.headers["Location"].rsplit("/", 1)[1])
+        assert jobs.run_pending(app) == 1
+        record = jobs.get_record(job_id)
+        assert record.status == jobs.FINISHED, (record.status, record.error_detail)
+        response = client.get(f"/beheer/export/taken/{job_id}/bestand", buffered=False)
     else:
         response = client.post(f"/beheer/export/{ROUND}", data={"format": fmt}, buffered=False)
     size = chunks = 0
@@ -80,8 +99,9 @@ def prepare(env: dict, count: int) -> None:
 def measure(env: dict, fmt: str, trace: bool) -> dict:
     code = CHILD.replace("ROOT", repr(str(ROOT))).replace("FORMAT", repr(fmt)).replace(
         "TRACE", repr(trace)).replace("{ROUND}", ROUND)
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(f"{fmt} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -89,7 +109,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--instance", help="keep (and re-use) the scratch instance here")
-    parser.add_argument("--formats", default="csv,geojson,xlsx,ogc")
+    parser.add_argument("--formats", default="csv,geojson,xlsx,ogc,csv-job,geojson-job,xlsx-job",
+                        help="a -job suffix measures the job path: the job writes the file, then it is downloaded")
     parser.add_argument("--tracemalloc", action="store_true", help="also measure Python's peak allocations (slow)")
     args = parser.parse_args()
     instance = args.instance or tempfile.mkdtemp(prefix="participatie-bench-")

@@ -103,17 +103,24 @@ def _import_models() -> None:
     from .projects import models as projects_models  # noqa: F401
     from .rounds import models as rounds_models  # noqa: F401
     from .contributions import models as contributions_models  # noqa: F401
+    from .maptable import models as maptable_models  # noqa: F401
+    from .moderation import models as moderation_models  # noqa: F401
     from .audit import models as audit_models  # noqa: F401
     from . import jobs  # noqa: F401  (JobRecord)
     from .summaries import models as summaries_models  # noqa: F401
+    from .responses import models as responses_models  # noqa: F401
+    from .notifications import models as notifications_models  # noqa: F401
+    from .revisions import models as revisions_models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import admin_bp as accounts_admin_bp
     from .accounts.views import bp as accounts_bp
+    from .accounts.views import privacy_bp
     from .api.views import bp as api_bp
     from .audit.views import bp as audit_bp
     from .contributions.views import bp as contributions_bp
+    from .moderation.views import bp as moderation_bp
     from .core import bp as core_bp
     from .exports.views import bp as exports_bp
     from .projects.views import admin_bp as projects_admin_bp
@@ -121,19 +128,31 @@ def _register_blueprints(app: Flask) -> None:
     from .rounds.views import admin_bp as rounds_admin_bp
     from .rounds.views import bp as rounds_bp
     from .summaries.views import bp as summaries_bp
+    from .maptable.views import bp as maptable_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(projects_bp)
     app.register_blueprint(projects_admin_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(rounds_admin_bp)
     app.register_blueprint(contributions_bp)
+    app.register_blueprint(moderation_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(summaries_bp)
+    from .responses.views import bp as responses_bp
+    from .notifications.views import bp as notifications_bp
+
+    app.register_blueprint(responses_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(maptable_bp)
+    from .revisions.views import bp as revisions_bp
+
+    app.register_blueprint(revisions_bp)
 
 
 def _content_security_policy(app: Flask, nonce: str) -> str:

@@ -63,6 +63,38 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
+        # The site's public address, for links in mails sent by jobs (no request to take it from).
+        "PUBLIC_URL": os.environ.get("PARTICIPATIE_PUBLIC_URL", ""),
+        # Moderation: flags from this many different people hide an item pending review; signs of spam.
+        "FLAG_THRESHOLD": int(os.environ.get("FLAG_THRESHOLD", 3)),
+        "FLAG_LIMIT": os.environ.get("FLAG_LIMIT", "20 per hour"),
+        "SPAM_MAX_LINKS": int(os.environ.get("SPAM_MAX_LINKS", 3)),
+        "SPAM_BURST_COUNT": int(os.environ.get("SPAM_BURST_COUNT", 5)),
+        "SPAM_BURST_MINUTES": int(os.environ.get("SPAM_BURST_MINUTES", 10)),
+        # Temporary lockout: after this many failed logins on one address within the minutes below, even
+        # the right password is refused (with the same answer) until the period is over. 0 turns it off.
+        "LOGIN_LOCKOUT_AFTER": int(os.environ.get("LOGIN_LOCKOUT_AFTER", 10)),
+        "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15)),
+        # Rate limits on taking part: per logged-in person (registering: per address).
+        "CONTRIBUTION_LIMIT": os.environ.get("CONTRIBUTION_LIMIT", "20 per hour"),
+        "REPLY_LIMIT": os.environ.get("REPLY_LIMIT", "60 per hour"),
+        "VOTE_LIMIT": os.environ.get("VOTE_LIMIT", "300 per hour"),
+        "REGISTER_LIMIT": os.environ.get("REGISTER_LIMIT", "10 per hour"),
+        # How long a login lasts: staff sessions end sooner than residents'.
+        "STAFF_SESSION_HOURS": int(os.environ.get("STAFF_SESSION_HOURS", 8)),
+        "RESIDENT_SESSION_DAYS": int(os.environ.get("RESIDENT_SESSION_DAYS", 30)),
+        # Retention: a round's personal data is purged this many months after it closes; the audit log
+        # is kept this long (months) and then deleted, by the nightly retention job.
+        "RETENTION_MONTHS": int(os.environ.get("RETENTION_MONTHS", 12)),
+        "AUDIT_RETENTION_MONTHS": int(os.environ.get("AUDIT_RETENTION_MONTHS", 84)),
+        # The privacy statement's defaults, used where a round leaves a part empty.
+        # Residents tick "gelezen" under a round's privacy statement before their first contribution.
+        "PRIVACY_ACKNOWLEDGEMENT_REQUIRED": _flag("PRIVACY_ACKNOWLEDGEMENT_REQUIRED", True),
+        "PRIVACY_CONTROLLER": os.environ.get("PRIVACY_CONTROLLER", "Provincie Utrecht"),
+        "PRIVACY_CONTACT": os.environ.get(
+            "PRIVACY_CONTACT",
+            "De functionaris gegevensbescherming van de Provincie Utrecht, privacy@provincie-utrecht.example, "
+            "030 258 9111"),
         "EMAIL_TOKEN_MAX_AGE": int(os.environ.get("EMAIL_TOKEN_MAX_AGE", 2 * 24 * 3600)),
         "RESET_TOKEN_MAX_AGE": int(os.environ.get("RESET_TOKEN_MAX_AGE", 3600)),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
@@ -90,6 +122,11 @@ def from_environment(instance_path: str) -> dict:
         ),
         # Open data (OGC API Features, downloads): licence (an SPDX id such as CC-BY-4.0 or CC0-1.0)
         # and who answers questions about it.
+        # Exports of more rows than this are written by a job to a file under instance/exports/ (or
+        # EXPORT_DIR), which is removed EXPORT_FILE_HOURS after it was made.
+        "EXPORT_JOB_THRESHOLD": int(os.environ.get("EXPORT_JOB_THRESHOLD", 10_000)),
+        "EXPORT_FILE_HOURS": float(os.environ.get("EXPORT_FILE_HOURS", 24)),
+        "EXPORT_DIR": os.environ.get("EXPORT_DIR") or None,
         "OPEN_DATA_LICENSE": os.environ.get("OPEN_DATA_LICENSE", "CC-BY-4.0"),
         "OPEN_DATA_CONTACT_NAME": os.environ.get("OPEN_DATA_CONTACT_NAME", "Provincie Utrecht"),
         "OPEN_DATA_CONTACT_EMAIL": os.environ.get("OPEN_DATA_CONTACT_EMAIL", "opendata@provincie-utrecht.example"),

@@ -155,6 +155,10 @@ def load(today: date | None = None) -> None:
     db.session.flush()
     # The consultation rounds (map layers, contributions) hang on these projects and accounts.
     load_demo_rounds()
+    # The map-table sessions of the solar-field round, with the four organisations and their input.
+    from .maptable.demo import load_demo_sessions
+
+    load_demo_sessions()
     db.session.commit()
 
 

@@ -497,6 +497,14 @@ def _worker_classes():
                     release_stale_scheduler_lock(queue.name, queue.connection)
                 except Exception:  # clean-up must never stop the worker
                     log.exception("reaping dead workers of queue %s failed", queue.name)
+            if has_app_context():
+                try:
+                    requeue_vanished_jobs()
+                    schedule_recurring()
+                except Exception:
+                    log.exception("requeueing vanished jobs failed")
+                finally:
+                    db.session.remove()
             super().run_maintenance_tasks()
 
     class ForkingWorker(ReapingMixin, Worker):
@@ -752,6 +760,29 @@ def recover_lost_jobs() -> int:
             taken += 1
     db.session.commit()
     return taken
+
+
+def requeue_vanished_jobs(min_age: timedelta = timedelta(seconds=60)) -> int:
+    """Redis mode: queue again the jobs that the database still calls queued but Redis no longer
+    knows, because Redis restarted without its data. A short-lived Redis key per job makes sure
+    that of several workers doing this at once, only one pushes it. Returns how many were queued."""
+    if in_process():
+        return 0
+    from rq.job import Job
+
+    conn = connection()
+    records = db.session.scalars(select(JobRecord).where(
+        JobRecord.status == QUEUED, JobRecord.created_at < utcnow() - min_age)).all()
+    pushed = 0
+    for record in records:
+        if Job.exists(record.rq_id, connection=conn):
+            continue
+        if not conn.set(f"participatie:requeue:{record.rq_id}", 1, nx=True, ex=300):
+            continue
+        _push(record)
+        pushed += 1
+    db.session.commit()
+    return pushed
 
 
 def _owner_gone(record: JobRecord) -> bool:

@@ -8,13 +8,15 @@ from flask import current_app
 log = logging.getLogger("participatie.mail")
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send one plain-text mail."""
+def send_mail(to: str, subject: str, body: str, headers: dict | None = None) -> None:
+    """Send one plain-text mail; `headers` adds e.g. List-Unsubscribe (RFC 2369 / RFC 8058)."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
     message["Subject"] = subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     if config["MAIL_CAPTURE"]:
         current_app.extensions["mail_outbox"].append(message)

@@ -526,3 +526,48 @@ def _add_plan_layer(m: RoundMap, round_, layer, version, zones: list, votable: b
     items = tuple(LegendItem(label=c or _("zonder categorie"), count=counts[c], style=styles[c], shape=shapes[c])
                   for c in ordered)
     return LegendLayer(name=layer.name, description=layer.description or "", version=version.number, items=items)
+
+
+# --- comparing two versions of a plan layer (participatie/revisions) --------------------------------
+
+CHANGE_OUTLINE = "#1a1a1a"
+
+
+def version_change_map(zones, label: str, height: str = "26rem") -> RenderedMap | None:
+    """A map of only the zones that changed between two versions (revisions.services.ComparedZone),
+    each drawn in the colour and line pattern of its new category (grey when the zone is gone), with
+    a popup "was → wordt". None when nothing changed. The table beside it is the accessible
+    alternative and says the same."""
+    zones = [z for z in zones if isinstance(z.geometry, dict) and z.geometry.get("type")]
+    if not zones:
+        return None
+    styles = plan_styles(list(dict.fromkeys(z.new_category or "" for z in zones)))
+    features = []
+    for zone in zones:
+        old = zone.old_category if zone.old_category is not None else _("(nieuwe zone)")
+        new = zone.new_category if zone.new_category is not None else _("(vervallen)")
+        lines = [_("Was: %(old)s", old=old or _("zonder categorie")),
+                 _("Wordt: %(new)s", new=new or _("zonder categorie"))]
+        if zone.reasons:
+            lines.append(_("Waarom: %(reason)s", reason=zone.reasons[0].proposal.reason[:200]))
+        features.append({"type": "Feature", "id": zone.key, "geometry": zone.geometry,
+                         "properties": {"name": zone.name, "category": zone.new_category or "",
+                                        "lines": lines, "links": [{"text": _("Naar de rij in de tabel"),
+                                                                   "href": f"#{zone.anchor}"}]}})
+
+    def style(feature: dict) -> dict:
+        plan = styles[feature["properties"]["category"]]
+        shape = _SHAPES.get(feature["geometry"]["type"], "area")
+        # Tinted fill only (the page defines no fill patterns); the line pattern still tells them apart.
+        return {**PlanStyle(plan.key, plan.colour, plan.dash, "tint").leaflet(shape), "weight": 4}
+
+    layer = folium.GeoJson({"type": "FeatureCollection", "features": features}, name=_("Gewijzigde zones"),
+                           style_function=style, on_each_feature=_ZONE_POPUP,
+                           marker=folium.CircleMarker(radius=8))
+    m = BaseMap(label=label, height=height, scroll_wheel_zoom=False)
+    layer.add_to(m)
+    try:
+        m.fit_bounds(layer.get_bounds(), max_zoom=AREA_MAX_ZOOM, padding=(12, 12))
+    except (TypeError, ValueError):
+        log.warning("version_change_map: no bounds", exc_info=True)
+    return render_map(m)

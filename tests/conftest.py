@@ -15,6 +15,7 @@ from sqlalchemy import text
 from participatie import create_app
 from participatie.extensions import db
 from participatie.permissions import Role
+from security import leaks
 
 PASSWORD = "correct-horse-battery-9"
 POSTGRES_URL = os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgres") else ""
@@ -28,6 +29,8 @@ def _base_config(database_uri: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "MAIL_CAPTURE": True,
         "RATELIMIT_ENABLED": False,
+        # The privacy "gelezen" tick before a first contribution: on in tests/accounts/test_privacy*.py.
+        "PRIVACY_ACKNOWLEDGEMENT_REQUIRED": False,
         "RATELIMIT_KEY_PREFIX": "test-" + uuid.uuid4().hex,
     }
 
@@ -78,10 +81,13 @@ def make_app(migrated_database, tmp_path):
         config = _base_config(uri)
         config.update(overrides)
         app = create_app(config)
+        leaks.install(app)
         made.append(app)
         return app
 
     yield factory
+    for app in made:
+        leaks.dispose(app)
     for app in made:
         if POSTGRES_URL:
             _empty_postgres(app)
@@ -89,6 +95,16 @@ def make_app(migrated_database, tmp_path):
     for app in made:
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def no_leaks():
+    """Fail the test when a response it made showed a visitor or another resident an e-mail address or
+    text that is not public (pending, hidden, redacted): see tests/security/leaks.py."""
+    leaks.reset()
+    yield
+    found = leaks.reset()
+    assert not found, f"{len(found)} responses leaked what their viewer must not see:\n  " + "\n  ".join(found[:20])
 
 
 @pytest.fixture

@@ -72,3 +72,42 @@ def test_dutch_content_is_marked_as_dutch_in_the_english_interface(make_app):
     assert '<h2 lang="nl"><a href="/projecten/kansenkaart-zonnevelden">' in home
     results = client.get("/zoeken?q=zonneveld").get_data(as_text=True)
     assert '<p class="snippet" lang="nl">' in results
+
+
+def _region(page: str, attributes: str) -> str:
+    """The inner HTML of the flash region with exactly these attributes."""
+    match = re.search(rf'<div class="(?:flashes|flash-alerts)" {attributes}>(.*?)</div>', page, re.S)
+    assert match, f"no flash region with {attributes}"
+    return match.group(1)
+
+
+def test_status_messages_are_announced_and_errors_at_once(app):
+    """Flash messages: a polite live region (role=status) for what went well, an alert for errors;
+    each message in exactly one of them."""
+    from flask import flash, render_template_string
+
+    with app.test_request_context("/"):
+        flash("Uw steun is opgeslagen.", "success")
+        flash("De wachtrij is nu niet bereikbaar.", "error")
+        page = render_template_string('{% extends "base.html" %}')
+    status = _region(page, 'role="status" aria-live="polite"')
+    alert = _region(page, 'role="alert"')
+    assert "Uw steun is opgeslagen." in status and "wachtrij" not in status
+    assert "De wachtrij is nu niet bereikbaar." in alert and "steun" not in alert
+    assert page.count("Uw steun is opgeslagen.") == 1 and page.count("De wachtrij") == 1
+
+
+def test_status_message_after_a_real_action_is_in_the_status_region(client, login_as):
+    """A real redirect with a message (an admin deletes a project without ticking the box: an error)."""
+    from participatie.extensions import db
+    from participatie.projects.models import Project
+
+    login_as(Role.ADMIN)
+    project = Project(slug="flash-project", title="Flash", status="draft")
+    db.session.add(project)
+    db.session.commit()
+    page = client.post(f"/beheer/projecten/{project.id}/verwijderen", follow_redirects=True).get_data(as_text=True)
+    assert "Vink eerst aan dat u het project echt wilt verwijderen." in _region(page, 'role="alert"')
+    page = client.post(f"/beheer/projecten/{project.id}/verwijderen", data={"confirm": "yes"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "is verwijderd" in _region(page, 'role="status" aria-live="polite"')

@@ -173,3 +173,20 @@ def test_a_killed_worker_leaves_no_half_summary_and_another_worker_finishes_it(r
     expected = json.loads(json.dumps(services.compute(data, params).content))
     assert summaries[0].input_hash == data.input_hash
     assert summaries[0].content == expected
+
+
+def test_jobs_lost_by_a_redis_restart_are_queued_again_and_run(redis_app):
+    fixture = build_toets()
+    record = services.start(fixture.round, None)
+    connection = jobs.connection()
+    # What a Redis restart without persistence does: the job and its queue entry are gone.
+    connection.delete(f"rq:job:{record.rq_id}", f"rq:queue:{jobs.queue_name()}")
+    assert jobs.requeue_vanished_jobs() == 0  # too young: it may still be on its way to Redis
+    record.created_at = record.created_at.replace(year=record.created_at.year - 1)
+    db.session.commit()
+    assert jobs.requeue_vanished_jobs() == 1
+    assert jobs.requeue_vanished_jobs() == 0  # known to Redis again: not pushed twice
+    redis_app.start_worker()
+    done = wait_for(lambda: db.session.get(jobs.JobRecord, record.id).status == jobs.FINISHED, 120,
+                    "the queued-again job to finish", redis_app.worker_logs)
+    assert done

@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -32,6 +32,12 @@ class User(UserMixin, db.Model):
     # Bumped on password change and "log out everywhere": older session cookies stop working.
     session_version: Mapped[int] = mapped_column(default=1)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
+    # Optional, asked with its purpose: the 4 digits of a Dutch postcode, so that policy teams see from
+    # which areas people take part. Never the full postcode.
+    postcode_area: Mapped[str | None] = mapped_column(String(4))
+    # A stand-in that holds votes kept anonymously after an account was deleted or a round's personal
+    # data was purged (see accounts.privacy): no e-mail of a person, no password, never logs in.
+    placeholder: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
@@ -63,3 +69,11 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(String(32))
 
     user: Mapped[User] = relationship(back_populates="roles")
+
+
+class PrivacyAcknowledgement(db.Model):
+    """A person has read a round's privacy statement (asked once, before their first contribution)."""
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), primary_key=True, index=True)
+    acknowledged_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,13 @@
 """Accounts: creating users, passwords, e-mail confirmation and reset tokens, roles."""
+import hashlib
+import importlib
+import importlib.util
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, url_for
@@ -140,12 +149,44 @@ class EmailTaken(Exception):
     """An account with this e-mail address already exists."""
 
 
-def register_user(email: str, password: str, display_name: str) -> User:
+def register(email: str, password: str, display_name: str, postcode_area: str | None = None) -> User | None:
+    """Registration without telling anyone whether the address has an account: a new address gets an
+    unconfirmed account and a confirmation mail; a taken address gets nothing stored, and its owner a
+    mail that someone tried. Both cost one password hash, so the answers take as long."""
+    try:
+        user = register_user(email, password, display_name, postcode_area)
+    except EmailTaken:
+        hash_password(password)  # the work a new account costs, so the timing says nothing
+        existing = find_user_by_email(email)
+        if existing is not None and not existing.placeholder:
+            send_registration_attempt_mail(existing)
+        return None
+    send_confirmation_mail(user)
+    return user
+
+
+def send_registration_attempt_mail(user: User) -> None:
+    """Tell the owner of an address that someone tried to register with it."""
+    link = url_for("accounts.reset_request", _external=True)
+    body = _(
+        "Beste %(name)s,\n\n"
+        "Iemand heeft geprobeerd een account te maken op Participatie met uw e-mailadres. "
+        "U hebt al een account, dus er is niets veranderd.\n\n"
+        "Was u dat zelf en bent u uw wachtwoord vergeten? Vraag dan hier een nieuw wachtwoord aan:\n\n"
+        "%(link)s\n\n"
+        "Was u het niet? Dan kunt u deze e-mail negeren.\n",
+        name=user.display_name, link=link,
+    )
+    send_mail(user.email, _("Iemand probeerde een account te maken met uw e-mailadres"), body)
+
+
+def register_user(email: str, password: str, display_name: str, postcode_area: str | None = None) -> User:
     """Create an unconfirmed resident and commit; raises EmailTaken and stores nothing on a duplicate."""
     if find_user_by_email(email) is not None:
         raise EmailTaken(normalise_email(email))
     try:
         user = create_user(email, password, display_name)
+        user.postcode_area = (postcode_area or "").strip() or None
         db.session.commit()
     except IntegrityError as exc:  # the same address registered at the same moment by another request
         db.session.rollback()
@@ -192,9 +233,82 @@ def confirm_email(token: str) -> User:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The user when the password matches, else None; costs the same whether the e-mail exists or not."""
+    """The user when the password matches, else None; costs the same whether the e-mail exists or not.
+    After LOGIN_LOCKOUT_AFTER failed attempts on one address within LOGIN_LOCKOUT_MINUTES, even the
+    right password gives None until the period is over: the same answer and the same work (the hash
+    is still checked) as a wrong password, so a lockout tells nobody that the account exists."""
     user = find_user_by_email(email)
-    return user if verify_password(user, password) else None
+    correct = verify_password(user, password)
+    if _locked_out(email):
+        return None
+    if not correct:
+        _count_failure(email)
+        return None
+    return user
+
+
+def _lockout():
+    """(rate limiter, item) counting failed logins per address, in the rate-limit storage (memory or
+    Redis, with expiry), or None when lockout is off. One per app: tests make many apps."""
+    after = current_app.config.get("LOGIN_LOCKOUT_AFTER", 0)
+    if not after:
+        return None
+    state = current_app.extensions.get("login_lockout")
+    if state is None:
+        from limits import RateLimitItemPerMinute
+        from limits.storage import storage_from_string
+        from limits.strategies import FixedWindowRateLimiter
+
+        storage = storage_from_string(current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+        item = RateLimitItemPerMinute(after, current_app.config.get("LOGIN_LOCKOUT_MINUTES", 15))
+        state = current_app.extensions["login_lockout"] = (FixedWindowRateLimiter(storage), item)
+    return state
+
+
+def _lockout_key(email: str) -> str:
+    # A hash, so that the rate-limit storage holds no e-mail addresses.
+    digest = hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]
+    return (current_app.config.get("RATELIMIT_KEY_PREFIX") or "") + "lockout:" + digest
+
+
+def _locked_out(email: str) -> bool:
+    state = _lockout()
+    if state is None:
+        return False
+    limiter, item = state
+    try:
+        return not limiter.test(item, _lockout_key(email))
+    except Exception:  # storage (Redis) away: logging in keeps working, throttling still applies
+        current_app.logger.warning("login lockout storage unavailable")
+        return False
+
+
+def _count_failure(email: str) -> None:
+    state = _lockout()
+    if state is None:
+        return
+    limiter, item = state
+    try:
+        limiter.hit(item, _lockout_key(email))
+    except Exception:
+        current_app.logger.warning("login lockout storage unavailable")
+
+
+# --- Common passwords -----------------------------------------------------------------------------
+
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt")
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_common_password(password: str) -> bool:
+    """True when the password (ignoring case and surrounding spaces) is on the shipped list of the
+    10,000 most common passwords."""
+    return (password or "").strip().lower() in _common_passwords()
 
 
 # --- Forgotten password ---------------------------------------------------------------------------
@@ -243,7 +357,8 @@ USERS_PER_PAGE = 50
 
 def search_users(query: str = "", page: int = 1):
     """A page of users whose e-mail or display name contains `query`, ordered by e-mail."""
-    statement = db.select(User).options(selectinload(User.organisation)).order_by(User.email)
+    statement = (db.select(User).options(selectinload(User.organisation)).where(User.placeholder.is_(False))
+                 .order_by(User.email))
     query = (query or "").strip()
     if query:
         statement = statement.where(
@@ -305,3 +420,52 @@ def save_organisation(organisation: Organisation | None, name: str, description:
         db.session.rollback()
         raise OrganisationNameTaken(name) from exc
     return organisation
+
+
+# --- Personal data: each domain says what it holds about a person ------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """What one domain holds about a person. Domains register one (or more) in their own
+    `<domain>/privacy.py`, which `personal_data_providers()` finds; accounts imports none of them.
+
+    - `rows(user)`: the data as a list of dicts of plain values (str, int, float, bool, None), in the
+      order of `columns`, a list of (key, label) pairs. Shown on "Mijn gegevens" and downloaded.
+    - `erase(user, keep_contributions)`: called before the account is deleted, to delete or anonymise
+      what the domain holds (the database's ON DELETE rules do the rest). Returns counts for the log.
+    - `purge_round(round_)`: retention: remove the personal data of a closed round; idempotent.
+      Returns how many rows it changed.
+    """
+
+    key: str
+    title: object
+    columns: tuple
+    rows: Callable
+    erase: Callable | None = None
+    purge_round: Callable | None = None
+    order: int = 50
+
+
+_PROVIDERS: dict[str, PersonalData] = {}
+
+
+def register_personal_data(provider: PersonalData) -> PersonalData:
+    """Register (or replace) a domain's personal data provider."""
+    _PROVIDERS[provider.key] = provider
+    return provider
+
+
+def _discover_providers() -> None:
+    """Import `participatie.<domain>.privacy` for every domain package that has one."""
+    import participatie
+
+    for module in pkgutil.iter_modules(participatie.__path__):
+        if module.ispkg and importlib.util.find_spec(f"participatie.{module.name}.privacy") is not None:
+            importlib.import_module(f"participatie.{module.name}.privacy")
+
+
+def personal_data_providers() -> list[PersonalData]:
+    """Every registered provider, in display order."""
+    _discover_providers()
+    return sorted(_PROVIDERS.values(), key=lambda p: (p.order, p.key))

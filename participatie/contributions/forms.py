@@ -34,16 +34,27 @@ class ContributionForm(FlaskForm):
     )
     # Filled by static/js/map.js when the person clicks or draws on the map (GeoJSON text).
     geometry = HiddenField(id="contribution-geometry")
+    # A random key made when the form is first shown; the service makes one contribution per key.
+    submission_key = HiddenField(id="contribution-submission-key")
     found = RadioField(_l("Gevonden plekken"), validate_choice=False, id="contribution-found")
     zone_id = SelectField(_l("Kies een zone"), validate_choice=False, id="contribution-zone")
     place = SelectField(_l("Of kies een gemeente"), validate_choice=False, id="contribution-place")
     photo = FileField(_l("Foto (niet verplicht)"), id="contribution-photo", render_kw={"accept": PHOTO_ACCEPT})
     remove_photo = BooleanField(_l("Foto verwijderen"), id="contribution-remove-photo")
+    # Shown after the automatic check found personal data: the resident may send it anyway (moderation).
+    confirm_personal_data = BooleanField(_l("Toch versturen: een moderator haalt de persoonsgegevens weg"),
+                                         id="contribution-confirm")
+    personal_data = ()  # the findings of moderation.checks, set by the view to show the warning
+    # Shown (and required) until the person has read the round's privacy statement: accounts.privacy.
+    privacy_read = BooleanField(_l("Ik heb gelezen wat er met mijn inbreng en gegevens gebeurt."),
+                                id="contribution-privacy-read")
 
     def __init__(self, round_, zones, places, found=None, **kwargs):
         """`zones` and `places` are the round's choices (rounds.services.zone_choices/place_choices);
         `found` is (zones, places) from a place search, offered as radio buttons."""
         super().__init__(**kwargs)
+        if not self.submission_key.data:
+            self.submission_key.data = services.new_submission_key()
         self.theme.choices = [SelectChoice(theme, theme.capitalize()) for theme in round_.themes]
         self.zone_id.choices = [SelectChoice("", _l("Geen zone gekozen"))] + [
             SelectChoice(str(zone.id), f"{zone.name} ({zone.category})" if zone.category else zone.name)
@@ -81,6 +92,9 @@ class ReplyForm(FlaskForm):
         id="reply-text",
         render_kw={"maxlength": services.REPLY_MAX, "rows": 4, "data-counter": "reply-text-count"},
     )
+    confirm_personal_data = BooleanField(_l("Toch versturen: een moderator haalt de persoonsgegevens weg"),
+                                         id="reply-confirm")
+    personal_data = ()
 
     def add_service_errors(self, errors: dict) -> None:
         for message in errors.values():

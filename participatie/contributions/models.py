@@ -4,13 +4,14 @@ Counts (support, objection, replies) are not stored on the contribution: they ar
 GROUP BY / correlated subqueries when read, so that moderation, deleted accounts (cascades) and
 concurrent votes can never make them drift.
 """
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import User, utcnow
+from ..accounts.models import Organisation, User, utcnow
 from ..extensions import db
+from ..maptable.models import MapTableSession
 from ..rounds.models import Round, Zone
 
 PENDING = "pending"
@@ -24,6 +25,9 @@ CHANNELS = ("web", "kaarttafel", "paper", "phone", "in_person")
 SUPPORT = "support"
 OBJECTION = "objection"
 VOTE_VALUES = (SUPPORT, OBJECTION)
+# An organisation's position in map-table input: for, against, or: take the zone out of the plan.
+EXCLUDE = "exclude"
+STANCES = (SUPPORT, OBJECTION, EXCLUDE)
 
 # How a contribution got its place: drawn on the map, a chosen zone, or a chosen municipality
 # (the latter two are approximate points, which summaries may want to treat differently).
@@ -59,12 +63,41 @@ class Contribution(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=PUBLISHED)
     channel: Mapped[str] = mapped_column(String(16), default="web")
     has_photo: Mapped[bool] = mapped_column(default=False)
+    # The random key of the form it was sent with (hidden field, made when the form is shown): a form
+    # sent twice (double click, a retry on a slow line) makes one contribution, not two.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Map-table input (channel "kaarttafel"): the session it was given in and the organisation it
+    # speaks for (also for input a facilitator entered on an organisation's behalf).
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("map_table_session.id", ondelete="SET NULL"), index=True
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+    )
+    # The organisation's position on the zone the input is about: STANCES, or None (just a remark).
+    # Map-table conflicts (maptable.services.conflicts) are read from it.
+    stance: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Moderation (see participatie/moderation): the reason shown to the author and the public (the rule
+    # broken when hidden, the reason when rejected); the text before a moderator redacted it (moderators
+    # only); the automatic-check codes that sent it to the queue; the contribution it duplicates.
+    moderation_reason: Mapped[str] = mapped_column(default="", server_default="")
+    original_text: Mapped[str | None]
+    held_reasons: Mapped[list | None] = mapped_column(JSON)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("contribution.id", ondelete="SET NULL"))
+    # Input entered by staff (paper, phone, in person): the date it was received, who sent it (optional
+    # personal data, purged by the retention job) and who entered it.
+    received_at: Mapped[date | None]
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_details: Mapped[str | None] = mapped_column(String(500))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     round: Mapped[Round] = relationship()
-    author: Mapped[User | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     zone: Mapped[Zone | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    session: Mapped[MapTableSession | None] = relationship()
     photo: Mapped["ContributionPhoto | None"] = relationship(
         cascade="all, delete-orphan", uselist=False, passive_deletes=True
     )
@@ -102,6 +135,10 @@ class Reply(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=PUBLISHED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Moderation: as on Contribution.
+    moderation_reason: Mapped[str] = mapped_column(default="", server_default="")
+    original_text: Mapped[str | None]
+    held_reasons: Mapped[list | None] = mapped_column(JSON)
 
     contribution: Mapped[Contribution] = relationship(back_populates="replies")
     author: Mapped[User | None] = relationship()

@@ -10,6 +10,7 @@ are computed in SQL when read, in a fixed number of queries however many contrib
 import json
 import math
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,8 +20,9 @@ from sqlalchemy import and_, func, null, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from ..accounts.models import User, utcnow
+from ..accounts.models import Organisation, User, utcnow
 from ..extensions import db
+from ..maptable.models import MapTableSession
 from ..permissions import Role, has_role
 from ..rounds import geo
 from ..rounds import services as rounds
@@ -29,6 +31,7 @@ from ..rounds.models import Layer, Round, Zone
 from ..rounds.places import MUNICIPALITIES, Place, place_by_key
 from .models import (
     CHANNELS,
+    HIDDEN,
     OBJECTION,
     PENDING,
     PLACE_MAP,
@@ -61,6 +64,21 @@ KIND_BY_TYPE = {"Point": "point", "LineString": "line", "Polygon": "area"}
 # C0 control characters other than tab and newline: never meaningful in a text, and PostgreSQL
 # refuses NUL outright.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+# How input arrived, as the interface names it (shown where input did not come from the website).
+CHANNEL_LABELS = {
+    "web": _l("website"),
+    "kaarttafel": _l("kaarttafel"),
+    "paper": _l("brief"),
+    "phone": _l("telefoon"),
+    "in_person": _l("persoonlijk"),
+}
+
+
+def channel_label(channel: str) -> str:
+    """The Dutch (or translated) name of a channel, e.g. 'brief' for paper."""
+    return str(CHANNEL_LABELS.get(channel, channel))
 
 
 # --- who sees what ----------------------------------------------------------------------------------
@@ -285,19 +303,42 @@ def _check_photo_into(photo, errors: dict):
 
 def create_contribution(round_: Round, author: User | None, *, theme: str, text: str, geometry=None,
                         zone_id=None, place=None, photo: bytes | None = None, channel: str = "web",
-                        now: datetime | None = None) -> Contribution:
+                        now: datetime | None = None, session_id: int | None = None,
+                        organisation_id: int | None = None, stance: str | None = None, submission_key: str | None = None,
+                        held_reasons: list | None = None, entered_by: User | None = None,
+                        received_at=None, contact_name: str | None = None,
+                        contact_details: str | None = None) -> Contribution:
     """Check and store a contribution; the caller commits.
 
     The place is a drawn `geometry` (GeoJSON dict or text), else `zone_id` (a zone of the current
     plan layer), else `place` (a municipality key or Place). `photo` is the uploaded bytes.
     Raises Refused (round not open, not logged in) or ValidationError with every field's problem.
-    Pre-moderated rounds store it as pending, others publish it at once."""
+    Pre-moderated rounds store it as pending, others publish it at once.
+
+    Map-table input (channel "kaarttafel") names its `session_id` and `organisation_id`; whether it
+    may be given is the session's rule (maptable.services checks it), not the round's dates.
+
+    `submission_key` is the form's random key (see `submission_key_of`): when the author already made a
+    contribution with it (the form sent twice, even at the same moment), that one is returned.
+
+    Moderation: `held_reasons` (codes of moderation.checks) store it as pending for the queue. Input a
+    moderator enters for someone (`entered_by`, channel paper/phone/in_person, `received_at`, optional
+    `contact_name`/`contact_details`) is published at once and may be entered after the round closed."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     now = now or utcnow()
-    _check_round_open(round_, now)
+    staff_entry = entered_by is not None and channel in ("paper", "phone", "in_person")
+    if channel != "kaarttafel" and not staff_entry:
+        _check_round_open(round_, now)
     if channel == "web":
         _check_user(author)
+    key = submission_key_of(submission_key, author)
+    if key is not None:
+        earlier = _submitted_with(key)
+        if earlier is not None and earlier.author_id == author.id:
+            return earlier
+        if earlier is not None:  # someone else's key: never theirs to return, so make a new one
+            key = None
     errors: dict = {}
     theme = _check_theme(round_, theme, errors)
     text = _check_text_into(text, errors)
@@ -308,16 +349,56 @@ def create_contribution(round_: Round, author: User | None, *, theme: str, text:
     contribution = Contribution(
         round_id=round_.id, author_id=author.id if author else None, theme=theme, text=text,
         status=PENDING if round_.is_pre_moderated else PUBLISHED, channel=channel,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, session_id=session_id, organisation_id=organisation_id, stance=stance or None,
     )
+    if staff_entry:
+        contribution.status = PUBLISHED
+        contribution.entered_by_id = entered_by.id
+        contribution.received_at = received_at
+        contribution.contact_name = contact_name or None
+        contribution.contact_details = contact_details or None
+    if held_reasons:
+        contribution.status = PENDING
+        contribution.held_reasons = list(held_reasons)
     _apply_place(contribution, place_)
     if processed:
         contribution.has_photo = True
         contribution.photo = ContributionPhoto(media_type=processed.media_type, width=processed.width,
                                                height=processed.height, data=processed.data)
-    db.session.add(contribution)
-    db.session.flush()
+    if key is None:
+        db.session.add(contribution)
+        db.session.flush()
+        return contribution
+    contribution.submission_key = key
+    try:
+        with db.session.begin_nested():
+            db.session.add(contribution)
+    except IntegrityError:
+        # The same form arrived twice at the same moment: the other request stored it first.
+        earlier = _submitted_with(key)
+        if earlier is None or earlier.author_id != author.id:
+            raise
+        return earlier
     return contribution
+
+
+_SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_submission_key() -> str:
+    """A random key for one contribution form, sent back in a hidden field."""
+    return secrets.token_urlsafe(32)
+
+
+def submission_key_of(value, author) -> str | None:
+    """The form's submission key when it is well-formed and the author is known, else None."""
+    if author is None or _viewer_id(author) is None or not isinstance(value, str):
+        return None
+    return value if _SUBMISSION_KEY.fullmatch(value) else None
+
+
+def _submitted_with(key: str) -> Contribution | None:
+    return db.session.scalar(select(Contribution).where(Contribution.submission_key == key))
 
 
 def can_edit(contribution: Contribution, user, now: datetime | None = None) -> bool:
@@ -347,7 +428,7 @@ def _check_can_edit(contribution: Contribution, user, now: datetime) -> None:
 
 def update_contribution(contribution: Contribution, user: User, *, theme: str, text: str, geometry=None,
                         zone_id=None, place=None, photo: bytes | None = None, remove_photo: bool = False,
-                        now: datetime | None = None) -> Contribution:
+                        now: datetime | None = None, held_reasons: list | None = None) -> Contribution:
     """The author changes theme, text, place or photo within 30 minutes. Without a new place the old
     one stays. In a pre-moderated round the change goes back to moderation. The caller commits."""
     now = now or utcnow()
@@ -372,6 +453,9 @@ def update_contribution(contribution: Contribution, user: User, *, theme: str, t
         contribution.has_photo = False
     if round_.is_pre_moderated and contribution.status == PUBLISHED:
         contribution.status = PENDING
+    if held_reasons:  # the automatic checks found something: back to the moderation queue
+        contribution.status = PENDING
+        contribution.held_reasons = list(held_reasons)
     db.session.flush()
     return contribution
 
@@ -586,6 +670,19 @@ def contributions_of(user, limit: int = 200) -> list[ContributionRow]:
     return [_to_row(r) for r in db.session.execute(query)]
 
 
+def replies_of(user, limit: int = 200) -> list[Reply]:
+    """The user's own replies in every round, newest first, with their contribution and round loaded
+    (for 'my input')."""
+    if _viewer_id(user) is None:
+        return []
+    from sqlalchemy.orm import selectinload
+
+    return list(db.session.scalars(
+        select(Reply).where(Reply.author_id == user.id)
+        .options(selectinload(Reply.contribution).selectinload(Contribution.round))
+        .order_by(Reply.created_at.desc(), Reply.id.desc()).limit(limit)))
+
+
 def parse_bbox(value) -> tuple[float, float, float, float]:
     """'minLon,minLat,maxLon,maxLat' (or four numbers) as floats; raises ValidationError on `bbox`."""
     parts = value.split(",") if isinstance(value, str) else list(value or [])
@@ -619,8 +716,11 @@ def contributions_geojson(round_: Round, bbox, viewer=None, limit: int = DEFAULT
     query = (
         select(Contribution.id, Contribution.theme, func.substr(Contribution.text, 1, SHORT_TEXT * 2),
                Contribution.geometry, Contribution.geometry_type, Contribution.status, Contribution.place_label,
-               Zone.name, _vote_count(SUPPORT), _vote_count(OBJECTION), _reply_count())
+               Zone.name, _vote_count(SUPPORT), _vote_count(OBJECTION), _reply_count(), Contribution.channel,
+               Organisation.name, MapTableSession.title)
         .outerjoin(Zone, Zone.id == Contribution.zone_id)
+        .outerjoin(Organisation, Organisation.id == Contribution.organisation_id)
+        .outerjoin(MapTableSession, MapTableSession.id == Contribution.session_id)
         .where(Contribution.round_id == round_.id, visible_filter(Contribution, viewer),
                Contribution.min_lon.is_not(None),
                Contribution.max_lon >= west, Contribution.min_lon <= east,
@@ -630,7 +730,8 @@ def contributions_geojson(round_: Round, bbox, viewer=None, limit: int = DEFAULT
     )
     features = []
     rows = db.session.execute(query).all()
-    for (id_, theme, text, geometry, kind, status, place, zone_name, support, objection, replies) in rows[:limit]:
+    for (id_, theme, text, geometry, kind, status, place, zone_name, support, objection, replies,
+         channel, organisation, session_title) in rows[:limit]:
         properties = {
             "id": id_, "theme": theme, "text": _short(text or ""), "kind": kind, "place": place,
             "zone": zone_name, "support": support, "objection": objection, "replies": replies,
@@ -638,6 +739,12 @@ def contributions_geojson(round_: Round, bbox, viewer=None, limit: int = DEFAULT
         }
         if status != PUBLISHED:
             properties["status"] = status
+        if channel != "web":  # input that came in another way says how (the popup shows it)
+            properties["channel"] = str(_l("Kanaal: %(channel)s", channel=channel_label(channel)))
+        if organisation:  # map-table input: the organisation it speaks for, and the session
+            properties["organisation"] = str(_l("Organisatie: %(name)s", name=organisation))
+        if session_title:
+            properties["session"] = str(_l("Sessie: %(title)s", title=session_title))
         features.append({"type": "Feature", "id": id_, "geometry": geometry, "properties": properties})
     return {"type": "FeatureCollection", "features": features, "numberReturned": len(features),
             "truncated": len(rows) > limit}
@@ -649,6 +756,8 @@ def contributions_geojson(round_: Round, bbox, viewer=None, limit: int = DEFAULT
 class ReplyRow:
     reply: Reply
     author_name: str | None
+    # A reply the moderator hid, shown to others only as "hidden by the moderator" with the rule.
+    masked: bool = False
 
 
 @dataclass
@@ -677,14 +786,15 @@ def contribution_detail(round_: Round, contribution_id, viewer=None, now: dateti
     contribution = row.contribution
     reply_rows = db.session.execute(
         select(Reply, User.display_name).outerjoin(User, User.id == Reply.author_id)
-        .where(Reply.contribution_id == contribution.id, visible_filter(Reply, viewer))
+        .where(Reply.contribution_id == contribution.id,
+               or_(visible_filter(Reply, viewer), Reply.status == HIDDEN))
         .order_by(Reply.created_at, Reply.id)).all()
     open_ = rounds.is_open(round_, now)
     logged_in = _viewer_id(viewer) is not None
     published = contribution.status == PUBLISHED
     return ContributionDetail(
         row=row,
-        replies=[ReplyRow(reply, name) for reply, name in reply_rows],
+        replies=[ReplyRow(reply, name, masked=not can_see(reply, viewer)) for reply, name in reply_rows],
         can_edit=logged_in and contribution.author_id == viewer.id and open_
         and now - contribution.created_at <= EDIT_WINDOW,
         can_reply=logged_in and open_ and published,
@@ -694,7 +804,8 @@ def contribution_detail(round_: Round, contribution_id, viewer=None, now: dateti
 
 # --- replies ----------------------------------------------------------------------------------------
 
-def add_reply(contribution: Contribution, author: User, text: str, now: datetime | None = None) -> Reply:
+def add_reply(contribution: Contribution, author: User, text: str, now: datetime | None = None,
+              held_reasons: list | None = None) -> Reply:
     """A reply under a published contribution while the round is open; pending first in a
     pre-moderated round. The caller commits."""
     now = now or utcnow()
@@ -705,7 +816,8 @@ def add_reply(contribution: Contribution, author: User, text: str, now: datetime
         raise Refused(_l("U kunt alleen reageren op gepubliceerde inbreng."), code="not_published")
     text = clean_text(text, REPLY_MAX)
     reply = Reply(contribution_id=contribution.id, author_id=author.id, text=text,
-                  status=PENDING if round_.is_pre_moderated else PUBLISHED, created_at=now, updated_at=now)
+                  status=PENDING if round_.is_pre_moderated or held_reasons else PUBLISHED, created_at=now,
+                  updated_at=now, held_reasons=list(held_reasons) if held_reasons else None)
     db.session.add(reply)
     db.session.flush()
     return reply

@@ -5,10 +5,13 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..accounts import privacy
 from ..core import safe_next_url
 from ..extensions import db
 from ..maps import area_map
+from ..moderation import services as moderation
 from ..permissions import PUBLIC, Role, allow
+from ..ratelimits import per_person
 from ..rounds import services as rounds
 from ..rounds.errors import ServiceError, ValidationError
 from ..rounds.models import Round
@@ -113,7 +116,9 @@ def geojson(slug: str):
             url_template=request.script_root + services.CONTRIBUTION_URL)
     except ValidationError as error:
         return _json_error(error.errors, error.status)
-    response = jsonify(data)
+    from ..responses.services import add_to_features  # published responses of the province only
+
+    response = jsonify(add_to_features(data))
     response.mimetype = "application/geo+json"
     # Logged-in people also see their own pending input: never share the answer between people.
     response.headers["Cache-Control"] = "private, no-cache"
@@ -132,7 +137,12 @@ def detail(slug: str, contribution_id: int):
 def _render_detail(round_: Round, contribution_id: int, reply_form: ReplyForm, status: int = 200):
     item = services.contribution_detail(round_, contribution_id, current_user)
     if item is None:
-        abort(404)
+        hidden = moderation.hidden_contribution(round_, contribution_id)
+        if hidden is None:
+            abort(404)
+        # Hidden by a moderator: the public sees that, and the rule it broke, never the text. Still a
+        # 404: the contribution itself is not available (and search engines drop the address).
+        return render_template("moderation/hidden.html", round=round_, contribution=hidden), 404
     contribution = item.contribution
     small_map = area_map(contribution.geometry, label=_("Kaart met de plek van deze inbreng")) \
         if contribution.geometry else None
@@ -159,6 +169,7 @@ def photo(slug: str, contribution_id: int):
 
 @bp.route("/rondes/<slug>/inbreng/nieuw", methods=["GET", "POST"])
 @allow(Role.RESIDENT)
+@per_person("CONTRIBUTION_LIMIT")
 def new(slug: str):
     """The contribution form. Without the map, the place is a zone, a municipality, or a search result."""
     round_ = visible_round_or_404(slug)
@@ -168,20 +179,26 @@ def new(slug: str):
         zone = int_arg("zone")
         if zone is not None:
             form.zone_id.data = str(zone)
-    elif form.validate_on_submit():
+    elif form.validate_on_submit() and privacy.check_acknowledgement(round_, current_user, form.privacy_read):
         try:
-            contribution = services.create_contribution(
-                round_, current_user, theme=form.theme.data, text=form.text.data,
-                photo=_read_upload(form.photo), **form.place_arguments())
-        except ValidationError as error:
+            contribution = moderation.submit_contribution(
+                round_, current_user, confirmed=form.confirm_personal_data.data,
+                theme=form.theme.data, text=form.text.data,
+                photo=_read_upload(form.photo), submission_key=form.submission_key.data,
+                **form.place_arguments())
+        except (ValidationError, moderation.PersonalDataWarning) as error:
             db.session.rollback()
+            form.personal_data = getattr(error, "findings", ())
             form.add_service_errors(error.errors)
         except ServiceError as error:
             db.session.rollback()
             return refused(error, url_for("rounds.detail", slug=round_.slug), _("Terug naar de ronde"))
         else:
             db.session.commit()
-            if contribution.is_published:
+            if contribution.held_reasons:
+                flash(_("Dank u wel. Uw inbreng is ontvangen en wordt eerst bekeken door een moderator. "
+                        "Daarna is hij voor iedereen te zien."), "success")
+            elif contribution.is_published:
                 flash(_("Dank u wel. Uw inbreng is geplaatst."), "success")
             else:
                 flash(_("Dank u wel. Uw inbreng wacht op moderatie. Daarna is hij voor iedereen te zien."),
@@ -216,19 +233,24 @@ def edit(slug: str, contribution_id: int):
         form.theme.data, form.text.data = contribution.theme, contribution.text
     elif form.validate_on_submit():
         try:
-            services.update_contribution(
-                contribution, current_user, theme=form.theme.data, text=form.text.data,
+            moderation.submit_update(
+                contribution, current_user, confirmed=form.confirm_personal_data.data,
+                theme=form.theme.data, text=form.text.data,
                 photo=_read_upload(form.photo), remove_photo=form.remove_photo.data, **form.place_arguments())
-        except ValidationError as error:
+        except (ValidationError, moderation.PersonalDataWarning) as error:
             db.session.rollback()
             contribution = _own_contribution(round_, contribution_id)
+            form.personal_data = getattr(error, "findings", ())
             form.add_service_errors(error.errors)
         except ServiceError as error:
             db.session.rollback()
             return refused(error, back, _("Terug naar de inbreng"))
         else:
             db.session.commit()
-            flash(_("Uw inbreng is aangepast."), "success")
+            if contribution.held_reasons and contribution.status == "pending":
+                flash(_("Uw inbreng is aangepast. Hij wordt eerst bekeken door een moderator."), "success")
+            else:
+                flash(_("Uw inbreng is aangepast."), "success")
             return redirect(back)
     return render_template("contributions/edit.html", round=round_, form=form, query=query,
                            contribution=contribution, edit_window=services.EDIT_WINDOW), 400 if form.errors else 200
@@ -252,6 +274,7 @@ def delete(slug: str, contribution_id: int):
 
 @bp.post(f"/rondes/<slug>/inbreng/<{ID}:contribution_id>/antwoord")
 @allow(Role.RESIDENT)
+@per_person("REPLY_LIMIT")
 def reply(slug: str, contribution_id: int):
     """A reply under a contribution; with an error the page comes back with the reply as typed."""
     round_ = visible_round_or_404(slug)
@@ -262,16 +285,20 @@ def reply(slug: str, contribution_id: int):
     if not form.validate_on_submit():
         return _render_detail(round_, contribution_id, form, 400)
     try:
-        added = services.add_reply(contribution, current_user, form.text.data)
-    except ValidationError as error:
+        added = moderation.submit_reply(contribution, current_user, form.text.data,
+                                        confirmed=form.confirm_personal_data.data)
+    except (ValidationError, moderation.PersonalDataWarning) as error:
         db.session.rollback()
+        form.personal_data = getattr(error, "findings", ())
         form.add_service_errors(error.errors)
         return _render_detail(round_, contribution_id, form, error.status)
     except ServiceError as error:
         db.session.rollback()
         return refused(error, _contribution_url(round_, contribution_id), _("Terug naar de inbreng"))
     db.session.commit()
-    if added.status == "published":
+    if added.held_reasons:
+        flash(_("Uw antwoord is ontvangen en wordt eerst bekeken door een moderator."), "success")
+    elif added.status == "published":
         flash(_("Uw antwoord is geplaatst."), "success")
     else:
         flash(_("Uw antwoord wacht op moderatie. Daarna is het voor iedereen te zien."), "success")
@@ -280,6 +307,7 @@ def reply(slug: str, contribution_id: int):
 
 @bp.post(f"/rondes/<slug>/inbreng/<{ID}:contribution_id>/stem")
 @allow(Role.RESIDENT)
+@per_person("VOTE_LIMIT")
 def vote(slug: str, contribution_id: int):
     """Support, objection or withdraw on a contribution; back to where the person came from."""
     round_ = visible_round_or_404(slug)

@@ -26,7 +26,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import aliased, undefer
 
 from ..accounts.models import Organisation, User
 from ..contributions.models import OBJECTION, PUBLISHED, STATUSES, SUPPORT, Contribution, Reply, Vote
@@ -147,16 +147,20 @@ def _reply_totals(round_id: int):
 
 def contribution_query(round_: Round, include_all: bool = False):
     """One query for a round's export rows with their counts: votes and replies are grouped once
-    and joined, so the cost does not grow per row. Only the organisation's name is read from the
-    author's account, never an address or a name."""
+    and joined, so the cost does not grow per row. The organisation is the one the input speaks for
+    (map-table input), else the one of the author's account; only its name is read, never an address
+    or a name."""
     votes, replies = _vote_totals(round_.id), _reply_totals(round_.id)
+    own_organisation = aliased(Organisation)
     return (
-        select(Contribution.id, Contribution.theme, Contribution.channel, Organisation.name, Zone.name, Zone.key,
+        select(Contribution.id, Contribution.theme, Contribution.channel,
+               func.coalesce(own_organisation.name, Organisation.name), Zone.name, Zone.key,
                Contribution.place_label, Contribution.geometry_type, Contribution.geometry, Contribution.text,
                Contribution.status, func.coalesce(votes.c.support, 0), func.coalesce(votes.c.objection, 0),
                func.coalesce(replies.c.replies, 0), Contribution.created_at, Contribution.author_id)
         .outerjoin(User, User.id == Contribution.author_id)
         .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .outerjoin(own_organisation, own_organisation.id == Contribution.organisation_id)
         .outerjoin(Zone, Zone.id == Contribution.zone_id)
         .outerjoin(votes, votes.c.contribution_id == Contribution.id)
         .outerjoin(replies, replies.c.contribution_id == Contribution.id)
@@ -316,6 +320,22 @@ def iter_replies(round_: Round, secret: str, include_all: bool = False, batch: i
              .order_by(Reply.id).execution_options(yield_per=batch))
     for id_, contribution_id, author_id, text, status, created_at in db.session.execute(query):
         yield [id_, contribution_id, participant_id(secret, round_.id, author_id), text, status, created_at]
+
+
+def session_rows(round_: Round, include_all: bool = False) -> list[list]:
+    """The round's map-table sessions (SESSION_COLUMNS): invited organisations, start (UTC) and the
+    number of contributions given in each. Sessions have no planned end: `ends_at` stays empty."""
+    from ..maptable.models import MapTableSession
+
+    sessions = db.session.scalars(select(MapTableSession).where(MapTableSession.round_id == round_.id)
+                                  .order_by(MapTableSession.starts_at, MapTableSession.id)).all()
+    counts = dict(db.session.execute(
+        select(Contribution.session_id, func.count(Contribution.id))
+        .where(Contribution.round_id == round_.id, Contribution.session_id.is_not(None),
+               Contribution.status.in_(_statuses(include_all)))
+        .group_by(Contribution.session_id)).all())
+    return [[s.id, s.title, s.theme, "; ".join(o.name for o in s.organisations), s.starts_at, None,
+             counts.get(s.id, 0)] for s in sessions]
 
 
 def zone_vote_rows(round_: Round) -> list[list]:
@@ -485,6 +505,68 @@ def map_extract(round_: Round, width: float = 600, grid: int = 48) -> MapExtract
     return MapExtract(width, height, drawn, cell_list, categories, max((c[2] for c in cell_list), default=0))
 
 
+# --- the summary sheet ------------------------------------------------------------------------------
+
+# How each round figure is counted, for the `method` column of the summary sheet.
+FIGURE_METHODS = {
+    "contributions": "Aantal gepubliceerde inbreng in de ronde, geteld in de database bij het exporteren.",
+    "participants": "Aantal verschillende accounts met gepubliceerde inbreng (inbreng zonder account niet meegeteld).",
+    "support": "Aantal keer steun op gepubliceerde inbreng.",
+    "objection": "Aantal keer bezwaar op gepubliceerde inbreng.",
+    "replies": "Aantal gepubliceerde antwoorden onder gepubliceerde inbreng.",
+    "zone_support": "Aantal keer steun op zones van de kaartlaag.",
+    "zone_objection": "Aantal keer bezwaar op zones van de kaartlaag.",
+    "first_contribution": "Moment van de eerste gepubliceerde inbreng (Nederlandse tijd).",
+    "last_contribution": "Moment van de laatste gepubliceerde inbreng (Nederlandse tijd).",
+}
+SUMMARY_KEYWORDS = 10
+
+
+def latest_published_summary(round_: Round):
+    """The round's newest published summary of all themes (for the team or for everyone), or None."""
+    from ..summaries.models import PUBLISHED as SUMMARY_PUBLISHED
+    from ..summaries.models import Summary
+
+    return db.session.scalar(
+        select(Summary).where(Summary.round_id == round_.id, Summary.status == SUMMARY_PUBLISHED,
+                              Summary.theme.is_(None))
+        .order_by(Summary.version.desc(), Summary.id.desc()).limit(1))
+
+
+def summary_rows(round_: Round, figures: Figures | None = None) -> list[list]:
+    """The `summary` sheet: the round's figures as counted now, each with how it is counted, and
+    then the newest published summary of the round (its version, totals and top keywords), if any.
+    Rows are (figure, value, method)."""
+    figures = figures or round_figures(round_)
+    rows = [
+        ["contributions", figures.contributions], ["participants", figures.participants],
+        ["support", figures.support], ["objection", figures.objection], ["replies", figures.replies],
+        ["zone_support", figures.zone_support], ["zone_objection", figures.zone_objection],
+        ["first_contribution", figures.first], ["last_contribution", figures.last],
+    ]
+    rows = [[name, value, FIGURE_METHODS[name]] for name, value in rows]
+    summary = latest_published_summary(round_)
+    if summary is None:
+        rows.append(["summary.version", None, "Er is nog geen gepubliceerde samenvatting van deze ronde."])
+        return rows
+    content = summary.content or {}
+    method = (f"Gepubliceerde samenvatting versie {summary.version} (algoritme {summary.algorithm_version}), "
+              f"berekend uit de inbreng van dat moment.")
+    rows += [
+        ["summary.version", summary.version, method],
+        ["summary.visibility", summary.visibility, "public: voor iedereen; team: alleen voor medewerkers."],
+        ["summary.computed_at", summary.computed_at, "Wanneer de samenvatting is berekend (Nederlandse tijd)."],
+        ["summary.published_at", summary.published_at, "Wanneer de samenvatting is gepubliceerd (Nederlandse tijd)."],
+        ["summary.contributions", summary.contribution_count, "Aantal inbreng waarover de samenvatting gaat."],
+    ]
+    for name, value in (content.get("totals") or {}).items():
+        rows.append([f"summary.totals.{name}", value, method])
+    for index, keyword in enumerate((content.get("keywords") or [])[:SUMMARY_KEYWORDS], start=1):
+        rows.append([f"summary.keyword.{index}", keyword.get("term"),
+                     f"Trefwoord {index} van de samenvatting; komt voor in {keyword.get('count')} keer inbreng."])
+    return rows
+
+
 # --- XLSX -------------------------------------------------------------------------------------------
 
 def _xlsx_sheet(workbook, title: str, columns: list[str], widths: dict | None = None):
@@ -532,16 +614,20 @@ def _finish(sheet, columns: list[str], rows: int) -> None:
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{rows + 1}"
 
 
-def write_xlsx(round_: Round, target, secret: str, include_all: bool = False) -> int:
+def write_xlsx(round_: Round, target, secret: str, include_all: bool = False, report=None) -> int:
     """Write the round's workbook (write-only mode: rows go to disk as they come) into `target`,
-    a path or a binary file. Returns the number of contributions."""
+    a path or a binary file. Returns the number of contributions. `report(done, total)` hears
+    after each batch of contributions how far the writing is (the export job's progress)."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = _xlsx_sheet(workbook, "contributions", CONTRIBUTION_COLUMNS,
                         {"text": 80, "geometry_wkt": 40, "created_at": 18, "participant": 18, "zone": 24})
     count = 0
-    for batch in iter_contribution_batches(round_, secret, include_all):
+    batches = iter_contribution_batches(round_, secret, include_all)
+    if report is not None:
+        batches = reporting(batches, count_contributions(round_, include_all), report)
+    for batch in batches:
         for row in batch:
             sheet.append(_xlsx_row(sheet, row.values(CONTRIBUTION_COLUMNS)))
         count += len(batch)
@@ -560,20 +646,68 @@ def write_xlsx(round_: Round, target, secret: str, include_all: bool = False) ->
         sheet.append(_xlsx_row(sheet, values))
     _finish(sheet, ZONE_VOTE_COLUMNS, len(zone_rows))
 
-    # Map-table sessions and summaries land later; their sheets are there with headers already, so
-    # that people's spreadsheets and scripts can rely on the workbook's shape.
-    sheet = _xlsx_sheet(workbook, "sessions", SESSION_COLUMNS)
-    _finish(sheet, SESSION_COLUMNS, 0)
-    sheet = _xlsx_sheet(workbook, "summary", SUMMARY_COLUMNS)
-    _finish(sheet, SUMMARY_COLUMNS, 0)
+    sheet = _xlsx_sheet(workbook, "sessions", SESSION_COLUMNS, {"title": 40, "organisations": 60, "starts_at": 18})
+    session_values = session_rows(round_, include_all)
+    for values in session_values:
+        sheet.append(_xlsx_row(sheet, values))
+    _finish(sheet, SESSION_COLUMNS, len(session_values))
+    figures = round_figures(round_)
+    sheet = _xlsx_sheet(workbook, "summary", SUMMARY_COLUMNS, {"figure": 30, "value": 24, "method": 90})
+    summary_values = summary_rows(round_, figures)
+    for values in summary_values:
+        sheet.append(_xlsx_row(sheet, values))
+    _finish(sheet, SUMMARY_COLUMNS, len(summary_values))
 
     sheet = _xlsx_sheet(workbook, "figures", FIGURE_COLUMNS, {"figure": 22, "key": 22})
-    figure_rows = round_figures(round_).rows()
+    figure_rows = figures.rows()
     for values in figure_rows:
         sheet.append(_xlsx_row(sheet, values))
     _finish(sheet, FIGURE_COLUMNS, len(figure_rows))
     workbook.save(target)
     return count
+
+
+# --- large exports: a file written by a job ---------------------------------------------------------
+
+# Formats that a job writes to a file when a round has more rows than EXPORT_JOB_THRESHOLD.
+JOB_FORMATS = ("csv", "geojson", "xlsx")
+EXTENSIONS = {"csv": "csv", "geojson": "geojson", "xlsx": "xlsx"}
+
+
+def reporting(batches, total: int, report):
+    """Pass batches on, telling `report(done, total)` after each how many rows have gone."""
+    done = 0
+    for batch in batches:
+        yield batch
+        done += len(batch)
+        report(done, total)
+
+
+def write_export(round_: Round, fmt: str, target, secret: str, include_all: bool = False, delimiter: str = ",",
+                 report=None) -> int:
+    """Write a round's contribution export as `fmt` (csv, geojson or xlsx) into the binary file
+    `target`, with the very writers the streamed download uses, chunk by chunk. Returns the number
+    of contributions written."""
+    if fmt == "xlsx":
+        return write_xlsx(round_, target, secret, include_all, report=report)
+    if fmt not in ("csv", "geojson"):
+        raise ValueError(f"no file export for format {fmt!r}")
+    total = count_contributions(round_, include_all)
+    written = [0]
+
+    def counted(done, _total):
+        written[0] = done
+        if report is not None:
+            report(done, total)
+
+    batches = reporting(iter_contribution_batches(round_, secret, include_all), total, counted)
+    if fmt == "csv":
+        chunks = iter_csv(batches, CONTRIBUTION_COLUMNS, delimiter)
+    else:
+        chunks = iter_geojson(batches, CONTRIBUTION_COLUMNS, round_.slug)
+    for chunk in chunks:
+        target.write(chunk)
+    return written[0]
 
 
 # --- contacts (admins only, with a purpose) ---------------------------------------------------------
@@ -601,3 +735,183 @@ def contact_rows(round_: Round, secret: str) -> list[list]:
 
 def utc_stamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
+
+
+# --- export jobs: start, build, download, expire ----------------------------------------------------
+# A large export (more rows than EXPORT_JOB_THRESHOLD) is written by a job into
+# <instance>/exports/<random token>.<ext>: never a name a user chose. The token is one of the job's
+# arguments, so the job's record says which file is its own; the download looks only there.
+
+JOB_KIND = "export"
+JOB_FUNCTION = "participatie.exports.tasks.build_export"
+PURGE_KEY = "exports-purge"
+PURGE_FUNCTION = "participatie.exports.tasks.purge_expired"
+PURGE_HOUR = 4  # 04:00 Europe/Amsterdam
+DEFAULT_JOB_THRESHOLD = 10_000
+DEFAULT_FILE_HOURS = 24
+EXPIRED = "expired"  # the record's step once its file has been removed
+_TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+class ExportJobError(Exception):
+    """An export job that cannot do its work; `plain_message` is shown to staff."""
+
+    def __init__(self, plain_message: str):
+        super().__init__(plain_message)
+        self.plain_message = plain_message
+
+
+def job_threshold() -> int:
+    from flask import current_app
+
+    value = current_app.config.get("EXPORT_JOB_THRESHOLD")
+    return DEFAULT_JOB_THRESHOLD if value in (None, "") else int(value)
+
+
+def file_hours() -> float:
+    from flask import current_app
+
+    value = current_app.config.get("EXPORT_FILE_HOURS")
+    return DEFAULT_FILE_HOURS if value in (None, "") else float(value)
+
+
+def export_dir():
+    """The folder of export files (EXPORT_DIR, else exports/ in the instance folder), made if missing."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    folder = Path(current_app.config.get("EXPORT_DIR") or Path(current_app.instance_path) / "exports")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def needs_job(fmt: str, rows: int) -> bool:
+    """Whether this export is built by a job instead of streamed at once."""
+    return fmt in JOB_FORMATS and rows > job_threshold()
+
+
+def start_job(round_: Round, user, fmt: str, include_all: bool, delimiter: str):
+    """Queue an export job with a new random file token; returns its JobRecord. Raises
+    jobs.QueueUnavailable when the queue cannot be reached."""
+    import secrets
+
+    from .. import jobs
+
+    if fmt not in JOB_FORMATS:
+        raise ValueError(f"no file export for format {fmt!r}")
+    return jobs.enqueue(JOB_FUNCTION, round_.id, fmt, bool(include_all), delimiter, secrets.token_hex(16),
+                        kind=JOB_KIND, round_id=round_.id, created_by=user)
+
+
+def job_args(record) -> tuple[int, str, bool, str, str]:
+    """(round id, format, include_all, delimiter, token) of an export job's record."""
+    round_id, fmt, include_all, delimiter, token = record.args
+    return round_id, fmt, include_all, delimiter, token
+
+
+def file_path(fmt: str, token: str):
+    """The path of an export file, only for a well-formed token and a known format."""
+    if fmt not in JOB_FORMATS or not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        raise ValueError("not an export file")
+    return export_dir() / f"{token}.{EXTENSIONS[fmt]}"
+
+
+def job_file(record):
+    """The finished file of an export job's record, or None (not finished, expired or gone)."""
+    from .. import jobs
+
+    if record.kind != JOB_KIND or record.status != jobs.FINISHED or record.step == EXPIRED:
+        return None
+    _round_id, fmt, _all, _delimiter, token = job_args(record)
+    try:
+        path = file_path(fmt, token)
+    except ValueError:  # not a record this code wrote: never look elsewhere on disk
+        return None
+    return path if path.is_file() else None
+
+
+def expires_at(record) -> datetime | None:
+    """When a finished export's file is removed (naive UTC)."""
+    from datetime import timedelta
+
+    if record.finished_at is None:
+        return None
+    return record.finished_at + timedelta(hours=file_hours())
+
+
+def is_expired(record, now: datetime | None = None) -> bool:
+    from ..accounts.models import utcnow
+
+    if record.step == EXPIRED:
+        return True
+    until = expires_at(record)
+    return until is not None and (now or utcnow()) >= until
+
+
+def expire(record) -> None:
+    """Remove an export job's file and remember that it is gone. The caller commits."""
+    _round_id, fmt, _all, _delimiter, token = job_args(record)
+    try:
+        path = file_path(fmt, token)
+    except ValueError:
+        path = None
+    for candidate in (path, path.with_name(path.name + ".part")) if path else ():
+        candidate.unlink(missing_ok=True)
+    record.step = EXPIRED
+
+
+def build_file(round_id: int, fmt: str, include_all: bool, delimiter: str, token: str) -> int:
+    """The work of an export job: write the file beside its final name and move it there when it
+    is complete, so a download never sees half a file. A second attempt writes it anew. Returns
+    the number of contributions written (kept as the record's result)."""
+    import os
+
+    from flask import current_app
+
+    from .. import jobs
+
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise ExportJobError(jobs.N_("De ronde bestaat niet meer."))
+    path = file_path(fmt, token)
+    partial = path.with_name(path.name + ".part")
+    jobs.progress(1, "count")
+
+    def report(done: int, total: int) -> None:
+        jobs.progress(2 + int(95 * done / total) if total else 97, "write")
+
+    try:
+        with open(partial, "wb") as target:
+            rows = write_export(round_, fmt, target, current_app.config["SECRET_KEY"], include_all,
+                                delimiter, report)
+        jobs.progress(98, "save")
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return rows
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Remove the files of finished exports older than EXPORT_FILE_HOURS, and stray files (of
+    failed jobs) just as old. Returns how many records expired."""
+    import time
+    from datetime import timedelta
+
+    from .. import jobs
+    from ..accounts.models import utcnow
+
+    now = now or utcnow()
+    cutoff = now - timedelta(hours=file_hours())
+    records = db.session.scalars(select(jobs.JobRecord).where(
+        jobs.JobRecord.kind == JOB_KIND, jobs.JobRecord.finished_at.is_not(None),
+        jobs.JobRecord.finished_at <= cutoff, jobs.JobRecord.step != EXPIRED)).all()
+    for record in records:
+        expire(record)
+    db.session.commit()
+    oldest = time.time() - (now - cutoff).total_seconds()
+    for path in export_dir().iterdir():
+        if path.is_file() and path.stat().st_mtime < oldest:
+            path.unlink(missing_ok=True)
+    return len(records)

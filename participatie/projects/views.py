@@ -159,7 +159,8 @@ def search():
 @allow(Role.FACILITATOR)
 def dashboard():
     """Staff dashboard: links to what this user's roles allow."""
-    tasks = []
+    tasks = [(_("Kaarttafelsessies"), url_for("maptable.rounds"),
+              _("Sessies aan de kaarttafel plannen en leiden, met organisaties; verslagen en conflicten."))]
     if has_role(current_user, Role.MODERATOR):
         tasks.append((_("Samenvattingen"), url_for("summaries.index"),
                       _("Inbreng van een ronde laten samenvatten, nakijken en publiceren.")))

@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .models import DEFAULT_THEMES, POST_MODERATION, PRE_MODERATION
+from .models import DEFAULT_THEMES, POST_MODERATION, PRE_MODERATION, VOTES_KEEP_ANONYMOUS, VOTES_REMOVE
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -68,6 +68,16 @@ class RoundForm(FlaskForm):
     zoom = IntegerField(_l("Zoomniveau"),
                         validators=[Optional(), NumberRange(5, 19, _l("Kies een zoomniveau van 5 tot en met 19."))])
     area = TextAreaField(_l("Gebied van de ronde (GeoJSON)"), validators=[Length(max=400_000)])
+    # The privacy statement; empty parts get a default text (accounts.privacy.statement).
+    privacy_purpose = TextAreaField(_l("Privacy: waarvoor gebruiken we de gegevens?"), validators=[Length(max=5000)])
+    privacy_legal_basis = TextAreaField(_l("Privacy: grondslag"), validators=[Length(max=2000)])
+    privacy_contact = TextAreaField(_l("Privacy: contact voor vragen"), validators=[Length(max=1000)])
+    votes_on_account_deletion = RadioField(
+        _l("Stemmen van iemand die zijn account verwijdert"),
+        choices=[SelectChoice(VOTES_REMOVE, _l("Weghalen: ze tellen niet meer mee")),
+                 SelectChoice(VOTES_KEEP_ANONYMOUS, _l("Laten meetellen, zonder naam"))],
+        default=VOTES_REMOVE,
+    )
 
     def __init__(self, *args, projects=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,6 +113,10 @@ class RoundForm(FlaskForm):
             "center_lon": _number(self.center_lon.data),
             "zoom": self.zoom.data,
             "area": (self.area.data or "").strip() or None,
+            "privacy_purpose": self.privacy_purpose.data or "",
+            "privacy_legal_basis": self.privacy_legal_basis.data or "",
+            "privacy_contact": self.privacy_contact.data or "",
+            "votes_on_account_deletion": self.votes_on_account_deletion.data or VOTES_REMOVE,
         }
 
     def add_service_errors(self, errors: dict) -> None:

@@ -12,6 +12,8 @@ DEFAULT_THEMES = ("landschap", "cultuurhistorie", "natuur", "landbouw")
 GEOMETRY_KINDS = ("point", "line", "area")
 PRE_MODERATION = "pre"
 POST_MODERATION = "post"
+VOTES_REMOVE = "remove"
+VOTES_KEEP_ANONYMOUS = "keep_anonymous"
 
 
 def _default_themes() -> list:
@@ -46,6 +48,12 @@ class Round(db.Model):
     zoom: Mapped[int | None]
     # GeoJSON geometry (WGS84) that contributions must lie in; None means the project's area.
     area: Mapped[dict | None] = mapped_column(JSON)
+    # Privacy statement (empty: a default text built from the configuration, see accounts.privacy).
+    privacy_purpose: Mapped[str] = mapped_column(default="", server_default="")
+    privacy_legal_basis: Mapped[str] = mapped_column(default="", server_default="")
+    privacy_contact: Mapped[str] = mapped_column(default="", server_default="")
+    # What happens to a person's votes when they delete their account: VOTES_REMOVE or VOTES_KEEP_ANONYMOUS.
+    votes_on_account_deletion: Mapped[str] = mapped_column(String(16), default="remove", server_default="remove")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

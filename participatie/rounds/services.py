@@ -30,6 +30,8 @@ from .models import (
     GEOMETRY_KINDS,
     POST_MODERATION,
     PRE_MODERATION,
+    VOTES_KEEP_ANONYMOUS,
+    VOTES_REMOVE,
     Layer,
     LayerVersion,
     Round,
@@ -142,6 +144,7 @@ def map_view(round_: Round) -> tuple[float, float, int]:
 _ROUND_FIELDS = (
     "slug", "title", "question", "instructions", "starts_at", "ends_at", "themes", "allowed_geometries",
     "votes_enabled", "moderation", "center_lat", "center_lon", "zoom", "area",
+    "privacy_purpose", "privacy_legal_basis", "privacy_contact", "votes_on_account_deletion",
 )
 
 
@@ -210,6 +213,14 @@ def _clean_round_fields(values: dict, current: Round | None) -> dict:
         out["zoom"] = zoom
     if "area" in values:
         out["area"] = _clean_area(values["area"], errors)
+    # The privacy statement (empty parts get a default text, see accounts.privacy).
+    for name in ("privacy_purpose", "privacy_legal_basis", "privacy_contact"):
+        if name in values:
+            out[name] = (values[name] or "").strip()
+    if "votes_on_account_deletion" in values:
+        if values["votes_on_account_deletion"] not in (VOTES_REMOVE, VOTES_KEEP_ANONYMOUS):
+            errors["votes_on_account_deletion"] = _l("Kies wat er met de stemmen gebeurt.")
+        out["votes_on_account_deletion"] = values["votes_on_account_deletion"]
     if errors:
         raise ValidationError(errors)
     return out

@@ -14,6 +14,7 @@ from ..contributions.forms import ContributionForm
 from ..contributions.views import ID, int_arg, refused, visible_round_or_404, vote_message
 from ..extensions import db
 from ..permissions import PUBLIC, Role, allow, is_staff
+from ..ratelimits import per_person
 from ..projects.models import Project
 from . import services
 from .errors import ServiceError, ValidationError
@@ -69,6 +70,7 @@ def detail(slug: str):
 
 @bp.post(f"/rondes/<slug>/zones/<{ID}:zone_id>/stem")
 @allow(Role.RESIDENT)
+@per_person("VOTE_LIMIT")
 def zone_vote(slug: str, zone_id: int):
     """Support, objection or withdraw on a zone of the round's plan layer; back to the round page."""
     round_ = visible_round_or_404(slug)
@@ -179,6 +181,9 @@ def _fill_round_form(form: RoundForm, round_: Round) -> None:
     form.center_lon.data = "" if round_.center_lon is None else str(round_.center_lon)
     form.zoom.data = round_.zoom
     form.area.data = json.dumps(round_.area) if round_.area else ""
+    form.privacy_purpose.data, form.privacy_legal_basis.data = round_.privacy_purpose, round_.privacy_legal_basis
+    form.privacy_contact.data = round_.privacy_contact
+    form.votes_on_account_deletion.data = round_.votes_on_account_deletion
 
 
 @admin_bp.route(f"/<{ID}:round_id>", methods=["GET", "POST"])

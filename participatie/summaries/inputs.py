@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from ..accounts.models import Organisation, User
 from ..contributions.models import PUBLISHED, Contribution, Reply, Vote
@@ -70,14 +71,20 @@ class RoundInput:
         return np.searchsorted(self.ids, np.asarray(contribution_ids, dtype=np.int64))
 
 
+_own_organisation = aliased(Organisation)
+
+
 def _contribution_rows(round_: Round, theme: str | None):
     query = (
         select(Contribution.id, Contribution.text, Contribution.theme, Contribution.channel, Contribution.created_at,
-               Contribution.updated_at, Contribution.author_id, Organisation.name, Contribution.geometry_type,
+               Contribution.updated_at, Contribution.author_id,
+               # The organisation map-table input speaks for, else the author's organisation.
+               func.coalesce(_own_organisation.name, Organisation.name), Contribution.geometry_type,
                Contribution.place_source, Contribution.zone_id, Contribution.min_lon, Contribution.min_lat,
                Contribution.max_lon, Contribution.max_lat)
         .outerjoin(User, User.id == Contribution.author_id)
         .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .outerjoin(_own_organisation, _own_organisation.id == Contribution.organisation_id)
         .where(Contribution.round_id == round_.id, Contribution.status == PUBLISHED)
         .order_by(Contribution.id))
     if theme:

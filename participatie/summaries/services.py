@@ -30,6 +30,7 @@ from ..rounds import services as rounds
 from ..rounds.errors import NotFound, Refused, ValidationError
 from ..rounds.models import Round, Zone
 from ..sanitize import clean_html
+from ..signals import summary_published
 from . import charts, hotspots, inputs, keywords, topics, zones
 from .models import DRAFT, PUBLISHED, SUPERSEDED, VISIBILITIES, Summary, SummaryGroup
 
@@ -235,6 +236,18 @@ def _breakdowns(data: inputs.RoundInput, groups: dict) -> dict:
     out["by_channel"] = breakdown(data.channels, ["web", "kaarttafel", "paper", "phone", "in_person"], "channel",
                                   "Kanaal")
     out["by_organisation"] = breakdown(data.organisations, [], "organisation", "Organisatie")
+    # Map-table input (channel kaarttafel) per organisation it spoke for; group "channel:kaarttafel:
+    # organisation:<name>" (group_label reads the pairs).
+    table: dict = {}
+    for row, (organisation, channel) in enumerate(zip(data.organisations, data.channels)):
+        if channel == "kaarttafel" and organisation is not None:
+            table.setdefault(organisation, []).append(row)
+    out["kaarttafel_by_organisation"] = []
+    for organisation in sorted(table):
+        key = f"channel:kaarttafel:organisation:{organisation}"
+        groups[key] = (f"Kanaal kaarttafel, organisatie {organisation}", np.asarray(table[organisation], dtype=np.int64))
+        out["kaarttafel_by_organisation"].append({"organisation": organisation, "count": len(table[organisation]),
+                                                  "group": key})
     return out
 
 
@@ -489,6 +502,7 @@ def publish(summary: Summary, visibility: str, user) -> Summary:
     summary.status, summary.visibility, summary.version = PUBLISHED, visibility, latest + 1
     summary.published_at, summary.published_by_id = utcnow(), getattr(user, "id", None)
     db.session.flush()
+    summary_published.send(summary, actor=user)
     return summary
 
 

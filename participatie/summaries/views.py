@@ -193,7 +193,7 @@ def start(slug: str):
 @bp.get("/beheer/samenvattingen/taken/<int:job_id>")
 @allow(Role.MODERATOR)
 def job(job_id: int):
-    """A job's progress: a bar that static/js/summaries.js keeps up to date, or that a reload
+    """A job's progress: a bar that static/js/job-progress.js keeps up to date, or that a reload
     (the "Ververs" link) updates without JavaScript. A failed job shows its error and "try again"."""
     record = _job_or_404(job_id)
     state = _job_state(record)

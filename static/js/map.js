@@ -113,6 +113,15 @@
       box.appendChild(element("p", "map-popup-place", properties.zone || properties.place));
     }
     box.appendChild(element("p", "map-popup-text", properties.text));
+    if (properties.channel) {
+      box.appendChild(element("p", "map-popup-channel", properties.channel));
+    }
+    if (properties.organisation) {
+      box.appendChild(element("p", "map-popup-organisation", properties.organisation));
+    }
+    if (properties.session) {
+      box.appendChild(element("p", "map-popup-session", properties.session));
+    }
     box.appendChild(element("p", "map-popup-counts", format(messages.counts, {
       support: properties.support || 0,
       objection: properties.objection || 0,
@@ -227,8 +236,42 @@
       }, { maxWidth: 320 });
       marker.on("popupopen", showShape);
       marker.on("popupclose", hideShape);
+      marker.on("keypress", focusPopup);
+      marker.on("popupclose", focusMarker);
       return marker;
     }
+
+    // Keyboard: Enter on a marker opens its popup and puts the focus in it (Tab goes on to the link,
+    // not through all other markers first); when the popup closes (Escape, its close button) while the
+    // focus is in it, the focus goes back to the marker, or to the map if the marker is in a cluster now.
+    function focusPopup(event) {
+      var popup = event.originalEvent && event.originalEvent.key === "Enter" && event.target.getPopup();
+      var element = popup && popup.isOpen() && popup.getElement();
+      var content = element && element.querySelector(".leaflet-popup-content");
+      if (!content) { return; }
+      content.setAttribute("tabindex", "-1");
+      content.focus();
+    }
+
+    function focusMarker(event) {
+      var element = event.popup && event.popup.getElement();
+      var active = document.activeElement;
+      if (active && active !== document.body && !(element && element.contains(active))) { return; }
+      var icon = event.target.getElement && event.target.getElement();
+      (icon && icon.isConnected && icon.offsetParent !== null ? icon : mapElement).focus();
+    }
+
+    // Escape closes the popup also when the focus is on a marker or in the popup (Leaflet itself only
+    // listens while the map element has the focus).
+    mapElement.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || event.target === mapElement) { return; }
+      var open = false;
+      map.eachLayer(function (layer) { if (layer instanceof L.Popup && layer.isOpen()) { open = true; } });
+      if (open) {
+        event.preventDefault();
+        map.closePopup();
+      }
+    });
 
     function render(collection) {
       var features = (collection && collection.features) || [];

@@ -68,15 +68,18 @@ def test_register_bad_input_keeps_typed_values_but_not_passwords(client, outbox)
     assert _users() == [] and outbox == []
 
 
-def test_duplicate_registration_is_409_and_stores_nothing(client, make_user, outbox):
+def test_duplicate_registration_answers_like_a_new_one_and_stores_nothing(client, make_user, outbox):
+    """No user enumeration: a taken address gets the same "check your mail" answer as a new one;
+    the owner gets a mail that someone tried, and nothing is stored."""
     make_user(email="anna@example.nl", display_name="Eerste Anna")
-    response = _register(client, email="Anna@Example.nl", name="Tweede Anna")
-    assert response.status_code == 409
-    body = _text(response)
-    assert "Er is al een account met dit e-mailadres" in body
-    assert 'value="Tweede Anna"' in body
-    assert [u.display_name for u in _users()] == ["Eerste Anna"]
-    assert outbox == []
+    taken = _register(client, email="Anna@Example.nl", name="Tweede Anna")
+    fresh = _register(client, email="bert@example.nl", name="Bert")
+    assert taken.status_code == fresh.status_code == 302
+    assert taken.location == fresh.location == "/account/controleer-uw-mail"
+    assert sorted(u.display_name for u in _users()) == ["Bert", "Eerste Anna"]
+    to_anna = [m for m in outbox if m["To"] == "anna@example.nl"]
+    assert len(to_anna) == 1 and "Iemand probeerde een account te maken" in to_anna[0]["Subject"]
+    assert "/account/wachtwoord-vergeten" in to_anna[0].get_content()
 
 
 # --- Confirmation ---------------------------------------------------------------------------------

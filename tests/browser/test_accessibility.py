@@ -429,3 +429,324 @@ def test_staff_pages_reflow_at_320_px_with_tables_scrolling_in_place(site, page)
         if blocking:
             problems.append(f"{name} axe at 320px:\n{describe(blocking)}")
     assert not problems, "\n".join(problems)
+
+
+# --- more page types: rounds, contributions, summaries, exports, open data, round admin -----------
+
+ANALYST = "beleid@example.nl"
+FAST_SUMMARY = {"topics": {"enabled": False}}
+
+
+@dataclass
+class RoundSite:
+    """The demo round with what its pages need: a contribution by someone else with replies and
+    votes, the resident's own (editable) contribution, a public summary, a plan layer."""
+
+    site: Site
+    round_id: int
+    contribution_id: int
+    own_id: int
+    summary_id: int
+    layer_id: int
+
+    def url(self, path: str) -> str:
+        return self.site.url(path)
+
+
+@pytest.fixture
+def round_site(site):
+    from sqlalchemy import func, select
+
+    from participatie.contributions import services as contributions
+    from participatie.contributions.models import PUBLISHED, Contribution, Reply
+    from participatie.rounds import services as rounds
+    from participatie.rounds.models import Layer
+    from participatie.summaries import services as summaries
+
+    app = site.app
+    app.config["SUMMARY_PARAMETERS"] = FAST_SUMMARY
+    with app.app_context():
+        round_ = rounds.get_round(SOLAR)
+        resident = db.session.scalar(select(User).filter_by(email=RESIDENT))
+        analyst = db.session.scalar(select(User).filter_by(email=ANALYST))
+        admin = db.session.scalar(select(User).filter_by(email=ADMIN))
+        contribution_id = db.session.scalar(
+            select(Contribution.id).join(Reply, Reply.contribution_id == Contribution.id)
+            .where(Contribution.round_id == round_.id, Contribution.status == PUBLISHED,
+                   Contribution.author_id != resident.id)
+            .group_by(Contribution.id).order_by(func.count(Reply.id).desc(), Contribution.id).limit(1))
+        contribution = db.session.get(Contribution, contribution_id)
+        if not any(r.status == PUBLISHED for r in contribution.replies if hasattr(contribution, "replies")):
+            contributions.add_reply(contribution, admin, "Goed punt, dank u wel.")
+        contributions.cast_vote(round_, analyst, "support", contribution_id=contribution_id)
+        own = contributions.create_contribution(
+            round_, resident, theme="natuur", text="Mijn eigen inbreng: spaar de houtwallen langs de Kromme Rijn.",
+            geometry={"type": "Point", "coordinates": [5.25, 52.03]})
+        own.status = PUBLISHED
+        db.session.commit()
+        summary = summaries.summarise(round_.id)
+        summaries.publish(summary, "public", analyst)
+        db.session.commit()
+        ids = dict(round_id=round_.id, contribution_id=contribution_id, own_id=own.id, summary_id=summary.id,
+                   layer_id=db.session.scalar(select(Layer.id).where(Layer.round_id == round_.id).order_by(Layer.id)))
+    return RoundSite(site=site, **ids)
+
+
+def _export_job(page, rs: RoundSite):
+    """Start an export that is large enough to be a job (threshold lowered), and wait for it."""
+    rs.site.app.config.update(EXPORT_JOB_THRESHOLD=0, REDIS_URL=None)
+    page.goto(rs.url(f"/beheer/export/{SOLAR}"))
+    page.locator("main input[name=format][value=csv]").check()
+    page.locator("main form[novalidate] button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/beheer/export/taken/\d+$"))
+    expect(page.locator("#job-download")).to_be_visible(timeout=30_000)
+
+
+def round_visitor_pages(rs: RoundSite) -> list:
+    s, c = rs.summary_id, rs.contribution_id
+    collection = f"{SOLAR}-inbreng"
+    return [
+        ("round", f"/rondes/{SOLAR}"),
+        ("contribution-list", f"/rondes/{SOLAR}/inbreng"),
+        ("contribution-list-filtered", f"/rondes/{SOLAR}/inbreng?thema=natuur&sorteer=steun"),
+        ("contribution-detail", f"/rondes/{SOLAR}/inbreng/{c}"),
+        ("summary-public", f"/rondes/{SOLAR}/samenvatting"),
+        ("summary-contributions", f"/rondes/{SOLAR}/samenvattingen/{s}/inbreng?groep=all"),
+        ("summary-method", "/samenvattingen/methode"),
+        ("ogc-landing", "/ogc?f=html"),
+        ("ogc-conformance", "/ogc/conformance?f=html"),
+        ("ogc-collections", "/ogc/collections?f=html"),
+        ("ogc-collection", f"/ogc/collections/{collection}?f=html"),
+        ("ogc-items", f"/ogc/collections/{collection}/items?f=html&limit=20"),
+        ("ogc-item", f"/ogc/collections/{collection}/items/{c}?f=html"),
+    ]
+
+
+def round_resident_pages(rs: RoundSite) -> list:
+    return [
+        ("round", f"/rondes/{SOLAR}"),
+        ("contribution-list", f"/rondes/{SOLAR}/inbreng"),
+        ("contribution-detail", f"/rondes/{SOLAR}/inbreng/{rs.contribution_id}"),
+        ("contribution-detail-own", f"/rondes/{SOLAR}/inbreng/{rs.own_id}"),
+        ("contribution-edit", f"/rondes/{SOLAR}/inbreng/{rs.own_id}/bewerken"),
+        ("contribution-new", f"/rondes/{SOLAR}/inbreng/nieuw"),
+        ("contribution-new-errors", _submit_empty(f"/rondes/{SOLAR}/inbreng/nieuw")),
+        ("summary-public", f"/rondes/{SOLAR}/samenvatting"),
+        ("error-403-export", f"/beheer/export/{SOLAR}"),
+    ]
+
+
+def round_analyst_pages(rs: RoundSite) -> list:
+    return [
+        ("summaries-index", "/beheer/samenvattingen"),
+        ("summaries-round", f"/beheer/samenvattingen/ronde/{SOLAR}"),
+        ("summary-detail", f"/rondes/{SOLAR}/samenvattingen/{rs.summary_id}"),
+        ("export-index", "/beheer/export"),
+        ("export-round", f"/beheer/export/{SOLAR}"),
+        ("export-job", _export_job),
+    ]
+
+
+def round_admin_pages(rs: RoundSite) -> list:
+    r, layer = rs.round_id, rs.layer_id
+    return [
+        ("admin-rounds", "/beheer/rondes/"),
+        ("admin-round-new", "/beheer/rondes/nieuw"),
+        ("admin-round-new-errors", _submit_empty("/beheer/rondes/nieuw")),
+        ("admin-round-edit", f"/beheer/rondes/{r}"),
+        ("admin-layer", f"/beheer/rondes/{r}/lagen/{layer}"),
+        ("admin-layer-new", f"/beheer/rondes/{r}/lagen/nieuw"),
+        ("admin-audit", "/beheer/audit"),
+        ("export-contacts", "/beheer/contactexport"),
+        ("summary-detail", f"/rondes/{SOLAR}/samenvattingen/{rs.summary_id}"),
+    ]
+
+
+ROUND_PAGES_BY_ROLE = {"visitor": round_visitor_pages, "resident": round_resident_pages,
+                       "policy_analyst": round_analyst_pages, "admin": round_admin_pages}
+ROUND_LOGINS = {"visitor": None, "resident": RESIDENT, "policy_analyst": ANALYST, "admin": ADMIN}
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("role", list(ROUND_PAGES_BY_ROLE))
+def test_axe_on_round_contribution_summary_export_and_open_data_pages(round_site, page, role, language):
+    from participatie import jobs
+
+    site = round_site.site
+    if ROUND_LOGINS[role]:
+        log_in(page, site, ROUND_LOGINS[role])
+    choose_language(page, site, language)
+    failures = []
+    pages = ROUND_PAGES_BY_ROLE[role](round_site)
+    try:
+        for name, target in pages:
+            if callable(target):
+                target(page, round_site)
+            else:
+                response = page.goto(site.url(target))
+                if response.status >= 400 and not name.startswith("error-"):
+                    failures.append(f"--- {name} ({page.url}): HTTP {response.status}")
+                    continue
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            blocking = audit(page, site.server, name, role, language)
+            if blocking:
+                failures.append(f"--- {name} ({page.url})\n{describe(blocking)}")
+    finally:
+        jobs.stop_worker(site.app)
+    assert not failures, "\n".join(failures)
+
+
+# --- keyboard only: vote, withdraw, reply, my input -------------------------------------------------
+
+def keyboard_log_in(page, site: Site, email: str) -> None:
+    """Log in with the keyboard only."""
+    page.goto(site.url("/account/inloggen"))
+    tab_to(page, page.locator("main input[name=email]"))
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    expect(page.locator("main input[name=password]")).to_be_focused()
+    page.keyboard.type(demo.PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator("form[action='/account/uitloggen'] button")).to_be_visible()
+    page.wait_for_load_state("load")
+
+
+def shift_tab_back(page, target) -> None:
+    """Shift+Tab from `target` goes to an earlier stop with visible focus, and Tab comes back: focus
+    moves both ways and is not trapped."""
+    page.keyboard.press("Shift+Tab")
+    before = focus_is_visible(page)
+    assert not target.evaluate("element => element === document.activeElement"), before
+    page.keyboard.press("Tab")
+    focus_is_visible(page)
+    assert target.evaluate("element => element === document.activeElement")
+
+
+def from_the_top(page) -> None:
+    """Start tabbing from the top of a freshly loaded page (the skip link is the first stop)."""
+    page.wait_for_load_state("load")
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    focus_is_visible(page)
+
+
+def status_region(page):
+    return page.locator("main .flashes[role=status][aria-live=polite]")
+
+
+def test_resident_votes_withdraws_and_replies_with_the_keyboard_only(round_site, page):
+    site = round_site.site
+    keyboard_log_in(page, site, RESIDENT)
+    page.goto(site.url(f"/rondes/{SOLAR}/inbreng"))
+    from_the_top(page)
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    detail = page.locator(f"main a[href$='/inbreng/{round_site.contribution_id}']").first
+    if not detail.count():  # not on the first page of the list: open it directly
+        page.goto(site.url(f"/rondes/{SOLAR}/inbreng/{round_site.contribution_id}"))
+    else:
+        tab_to(page, detail, limit=300)
+        page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/inbreng/{round_site.contribution_id}(#.*)?$"))
+
+    # Support with the space bar.
+    votes = page.locator("main form.vote-form")
+    support = votes.locator("button[value=support]")
+    counts = page.locator("main .contribution-counts")
+    before = counts.inner_text()
+    from_the_top(page)
+    tab_to(page, support, limit=200)
+    shift_tab_back(page, support)
+    page.keyboard.press("Space")
+    expect(status_region(page)).to_contain_text("Uw steun is opgeslagen.")
+    expect(support).to_have_attribute("aria-pressed", "true")
+    expect(counts).not_to_have_text(before)
+
+    # Withdraw it with Enter.
+    from_the_top(page)
+    withdraw = votes.locator("button[value=withdraw]")
+    tab_to(page, withdraw, limit=200)
+    page.keyboard.press("Enter")
+    expect(status_region(page)).to_contain_text("Uw stem is ingetrokken.")
+    expect(votes.locator("button[value=withdraw]")).to_have_count(0)
+    expect(support).to_have_attribute("aria-pressed", "false")
+    expect(counts).to_have_text(before)
+
+    # Reply: type in the field, Tab on to the button, Enter.
+    from_the_top(page)
+    field = page.locator("main textarea[name=text]")
+    tab_to(page, field, limit=200)
+    page.keyboard.type("Met het toetsenbord geantwoord: eens, de houtwallen horen erbij.")
+    button = page.locator("main form.reply-form button[type=submit]")
+    tab_to(page, button, limit=10)
+    shift_tab_back(page, button)
+    page.keyboard.press("Enter")
+    # Placed at once, or first seen by a moderator (the author sees it either way).
+    expect(status_region(page)).to_contain_text(re.compile(r"Uw antwoord (is geplaatst|is ontvangen|wacht op)"))
+    expect(page.locator(".reply-list > li").last).to_contain_text("Met het toetsenbord geantwoord")
+
+    # And on through the rest of the page to the footer: the map and the forms let go.
+    tab_to(page, page.locator("footer a[href='/toegankelijkheid']"), limit=200)
+
+
+def test_resident_checks_my_input_from_the_account_page_with_the_keyboard_only(round_site, page):
+    site = round_site.site
+    keyboard_log_in(page, site, RESIDENT)
+    from_the_top(page)
+    account = page.locator("header nav a[href='/account/']")
+    tab_to(page, account)
+    page.keyboard.press("Enter")
+    expect(page.locator("main h1")).to_have_text("Mijn account")
+    from_the_top(page)
+    my_input = page.locator("main a", has_text="Mijn inbreng")
+    tab_to(page, my_input)
+    shift_tab_back(page, my_input)
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("load")
+    expect(page.locator("main")).to_contain_text("spaar de houtwallen langs de Kromme Rijn")
+    # From the list to the contribution itself.
+    from_the_top(page)
+    own = page.locator(f"main a[href*='/inbreng/{round_site.own_id}']").first
+    tab_to(page, own, limit=200)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/inbreng/{round_site.own_id}(#.*)?$"))
+    expect(page.locator("main .contribution-text")).to_contain_text("spaar de houtwallen")
+
+
+# --- reflow at 320 px: round, list, contribution, summary, export ---------------------------------
+
+def test_round_contribution_summary_and_export_pages_reflow_at_320_px(round_site, page):
+    from participatie import jobs
+
+    site = round_site.site
+    (ARTIFACTS / "screens").mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 320, "height": 800})
+    problems = []
+
+    def check(name: str) -> None:
+        expect(page.locator("main h1")).to_be_visible()
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > 320 + 1:
+            problems.append(f"{name}: scrollWidth {width}")
+        shot = screenshot(page, f"screens/{name}-320")
+        assert shot.stat().st_size > 0
+
+    visitor = [
+        ("round-map", f"/rondes/{SOLAR}"),
+        ("contribution-list", f"/rondes/{SOLAR}/inbreng"),
+        ("contribution", f"/rondes/{SOLAR}/inbreng/{round_site.contribution_id}"),
+        ("summary", f"/rondes/{SOLAR}/samenvattingen/{round_site.summary_id}"),
+        ("ogc-items", f"/ogc/collections/{SOLAR}-inbreng/items?f=html&limit=20"),
+    ]
+    for name, path in visitor:
+        page.goto(site.url(path))
+        check(name)
+    log_in(page, site, ANALYST)
+    page.goto(site.url(f"/beheer/export/{SOLAR}"))
+    check("export")
+    try:
+        _export_job(page, round_site)
+        check("export-job")
+    finally:
+        jobs.stop_worker(site.app)
+    assert not problems, "\n".join(problems)

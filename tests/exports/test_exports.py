@@ -199,8 +199,9 @@ def test_xlsx_workbook(client, dataset, analyst):
     assert set(zone_rows) == {"A", "B", "C", "D"}, "the current (highest published) version"
     assert zone_rows["A"][1] == 2 and zone_rows["A"][5:] == (1, 1)
     assert zone_rows["B"][5:] == (0, 0)
-    for name in ("sessions", "summary"):
-        assert workbook[name].max_row == 1 and workbook[name]["A1"].value
+    assert workbook["sessions"]["A1"].value
+    summary = {r[0]: r[1:] for r in workbook["summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["contributions"][0] == len(expected) and summary["summary.version"][0] is None
     figures = {(r[0], r[1]): r[2] for r in workbook["figures"].iter_rows(min_row=2, values_only=True)}
     assert figures[("contributions", None)] == len(expected)
     assert figures[("theme", "natuur")] == 2
@@ -345,3 +346,49 @@ def test_contact_export_is_for_admins_with_a_purpose(client, dataset, login_as):
     entry = db.session.scalars(select(AuditEntry)).one()
     assert (entry.action, entry.actor_id, entry.details["purpose"], entry.details["rows"]) == (
         "export.contacts", admin.id, purpose, 3)
+
+
+def test_xlsx_summary_sheet_has_the_round_figures_and_the_published_summary(app, client, dataset, analyst):
+    """The summary sheet: every round figure as counted in the database with its method, then the
+    newest published summary (version, totals, keywords); drafts and theme summaries are left out."""
+    from participatie.summaries import services as summaries
+    from participatie.summaries.models import Summary
+
+    app.config["SUMMARY_PARAMETERS"] = {"topics": {"enabled": False}, "charts": {"enabled": False}}
+    first = summaries.summarise(dataset.round.id)
+    summaries.publish(first, "team", analyst)
+    db.session.commit()
+    draft = Summary(round_id=dataset.round.id, status="draft", input_hash="x" * 64, algorithm_version="9.9",
+                    contribution_count=99, content={"totals": {"contributions": 99}})
+    db.session.add(draft)
+    db.session.commit()
+
+    workbook = load_workbook(io.BytesIO(export(client, dataset.round, "xlsx").get_data()))
+    sheet = workbook["summary"]
+    assert [c.value for c in sheet[1]] == services.SUMMARY_COLUMNS
+    assert sheet["A1"].font.bold and sheet.auto_filter.ref == f"A1:C{sheet.max_row}"
+    rows = {r[0]: (r[1], r[2]) for r in sheet.iter_rows(min_row=2, values_only=True)}
+
+    published = db.session.scalars(select(Contribution).where(Contribution.round_id == dataset.round.id,
+                                                              Contribution.status == PUBLISHED)).all()
+    published_ids = [c.id for c in published]
+    votes = dict(db.session.execute(select(Vote.value, func.count()).where(
+        Vote.contribution_id.in_(published_ids)).group_by(Vote.value)).all())
+    assert rows["contributions"][0] == len(published) == 5
+    assert rows["participants"][0] == len({c.author_id for c in published if c.author_id})
+    assert rows["support"][0] == votes["support"] and rows["objection"][0] == votes["objection"]
+    assert rows["replies"][0] == db.session.scalar(select(func.count()).select_from(Reply).where(
+        Reply.contribution_id.in_(published_ids), Reply.status == PUBLISHED))
+    assert rows["zone_support"][0] == 1 and rows["zone_objection"][0] == 1
+    assert isinstance(rows["first_contribution"][0], datetime)
+    assert all(method for _value, method in rows.values()), "every figure says how it was counted"
+
+    summary = db.session.get(Summary, first.id)
+    assert rows["summary.version"][0] == summary.version == 1
+    assert rows["summary.visibility"][0] == "team"
+    assert rows["summary.contributions"][0] == summary.contribution_count == 5
+    for name, value in summary.content["totals"].items():
+        assert rows[f"summary.totals.{name}"][0] == value
+    keywords = summary.content["keywords"][:services.SUMMARY_KEYWORDS]
+    assert [rows[f"summary.keyword.{i}"][0] for i in range(1, len(keywords) + 1)] == [k["term"] for k in keywords]
+    assert 99 not in [value for value, _method in rows.values()], "a draft is not in the export"

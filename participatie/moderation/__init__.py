@@ -1,0 +1,1 @@
+"""Moderation: the queue, moderators ' actions, automatic checks, flags and input on paper."""

@@ -1,0 +1,1 @@
+"""E-mail notifications: subscriptions, preferences, the event outbox and its sent-log."""

@@ -1,0 +1,1 @@
+"""Official responses of the province to contributions, and the "Mijn inbreng" page."""
