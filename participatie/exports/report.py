@@ -103,6 +103,13 @@ def _map_drawing(extract: MapExtract, width: float = 160 * mm) -> Drawing:
     return drawing
 
 
+def response_about(response) -> str:
+    """What a published response answers, and in which phase: the heading above it in the report."""
+    about = (_("Over zone %(zone)s", zone=response.zone_name) if response.zone_name else
+             _("Over inbreng %(numbers)s", numbers=", ".join(str(c.id) for c in response.contributions)))
+    return f"{about} ({response.phase_label})" if response.phase_label else about
+
+
 def build_pdf(round_, figures: Figures, extract: MapExtract | None, responses: list | None = None) -> bytes:
     """The report as PDF bytes."""
     styles = getSampleStyleSheet()
@@ -149,7 +156,7 @@ def build_pdf(round_, figures: Figures, extract: MapExtract | None, responses: l
     story.append(p(_("Reacties van de provincie"), "Heading3"))
     if responses:
         for response in responses:
-            story.append(p(response))
+            story += [p(response_about(response), "Heading4"), p(response.text)]
     else:
         story.append(p(_("Er zijn nog geen reacties van de provincie gepubliceerd.")))
     doc.build(story)

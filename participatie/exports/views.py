@@ -29,6 +29,7 @@ from ..extensions import db, limiter
 from ..permissions import PUBLIC, Role, allow, has_role
 from ..projects.models import PUBLISHED as PROJECT_PUBLISHED
 from ..projects.models import Project
+from ..responses import services as responses
 from ..rounds.models import Round
 from . import report, services
 from .forms import ContactExportForm, ExportForm
@@ -139,11 +140,13 @@ def _export(round_: Round, fmt: str, include_all: bool, delimiter: str):
         figures = services.round_figures(round_)
         extract = services.map_extract(round_)
         _record(f"export.{fmt}", round_, format=fmt.split("_")[1], rows=figures.contributions)
+        published = responses.published_of_round(round_)
         if fmt == "report_pdf":
-            return _attachment(report.build_pdf(round_, figures, extract), MIMETYPES["pdf"],
+            return _attachment(report.build_pdf(round_, figures, extract, published), MIMETYPES["pdf"],
                                _filename(round_, "verslag", "pdf"))
         return render_template("exports/report.html", round=round_, figures=figures, extract=extract,
-                               colour=report.category_colour)
+                               colour=report.category_colour, responses=published,
+                               response_about=report.response_about)
     abort(400)
 
 

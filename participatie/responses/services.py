@@ -232,6 +232,13 @@ def responses_of_round(round_: Round) -> list[Response]:
         .order_by(Response.created_at.desc(), Response.id.desc())))
 
 
+def published_of_round(round_: Round) -> list[Response]:
+    """The round's published responses, oldest first: what the report of the round shows."""
+    return list(db.session.scalars(
+        select(Response).where(Response.round_id == round_.id, Response.status == RESPONSE_PUBLISHED)
+        .order_by(Response.published_at, Response.id)))
+
+
 def published_for(contribution_ids) -> dict[int, list[Response]]:
     """{contribution id: [published responses, oldest first]} for these contributions (two queries)."""
     ids = [i for i in contribution_ids if i is not None]

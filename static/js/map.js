@@ -273,7 +273,14 @@
       }
     });
 
+    // Re-clustering replaces the cluster icons: when the focused one goes, the focus stays on the map
+    // instead of falling back to the top of the page.
+    function keepFocus(hadFocus) {
+      if (hadFocus && !mapElement.contains(document.activeElement)) { mapElement.focus(); }
+    }
+
     function render(collection) {
+      var hadFocus = mapElement.contains(document.activeElement);
       var features = (collection && collection.features) || [];
       var wanted = {};
       var added = [];
@@ -292,7 +299,9 @@
         if (!wanted[id]) { gone.push(markers[id]); delete markers[id]; }
       });
       if (gone.length) { cluster.removeLayers(gone); }
+      keepFocus(hadFocus);
       whenAdded = function () {
+        keepFocus(hadFocus);
         if (!firstShown) {
           firstShown = true;
           if (window.performance && performance.mark) { performance.mark(SHOWN_MARK); }
@@ -301,6 +310,7 @@
         announce(countMessage(messages, features.length, collection.truncated));
       };
       cluster.addLayers(added);  // calls chunkProgress when every marker is in its cluster
+      keepFocus(hadFocus);
       if (whenAdded && !added.length) { whenAdded(); whenAdded = null; }
     }
 
@@ -555,6 +565,13 @@
     var messages = readMessages(panel);
     var announce = announcer(panel && panel.querySelector("[data-map-status]"));
     localiseControls(mapElement, messages);
+    map.on("popupopen", function (event) {
+      var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close && messages.close_popup) {
+        close.setAttribute("aria-label", messages.close_popup);
+        close.setAttribute("title", messages.close_popup);
+      }
+    });
     showContributions(map, mapElement, messages, announce, layerControl || map.participatieLayerControl);
     // The contribution form usually comes after the map in the page: wait until it is there.
     whenParsed(function () {

@@ -623,8 +623,11 @@ def shift_tab_back(page, target) -> None:
 
 
 def from_the_top(page) -> None:
-    """Start tabbing from the top of a freshly loaded page (the skip link is the first stop)."""
+    """Start tabbing from the top of a freshly loaded page (the skip link is the first stop), once a
+    map on it has shown its contributions (they arrive after the load event)."""
     page.wait_for_load_state("load")
+    for loading_map in page.locator("[data-contributions-url]").all():
+        expect(loading_map).to_have_attribute("data-contributions-shown", re.compile(r"^\d+$"))
     page.keyboard.press("Tab")
     expect(page.locator(".skip-link")).to_be_focused()
     focus_is_visible(page)

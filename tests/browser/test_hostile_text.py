@@ -1,7 +1,9 @@
 """Hostile text in Chromium: every XSS payload and about fifty naughty strings (tests/security/hostile.py)
-as contribution texts, reply texts, display names and search queries, on the pages that show them.
+as contribution texts, reply texts, display names and search queries, on the pages that show them; the
+first XSS payloads also as published responses of the province and as map-table session minutes.
 With a dialog listener (alert/confirm/prompt) and a listener for CSP violations: no script runs, no page
 answers 500, and the text on the page (inner_text) is the text as typed."""
+from datetime import datetime
 from urllib.parse import urlencode
 
 import pytest
@@ -10,8 +12,10 @@ from participatie.accounts.services import create_user
 from participatie.contributions import services as contributions
 from participatie.contributions.models import PUBLISHED
 from participatie.extensions import db
+from participatie.maptable import services as maptable
 from participatie.permissions import Role
 from participatie.projects.models import Project
+from participatie.responses import services as responses
 from participatie.rounds import services as rounds
 from participatie.rounds.errors import ValidationError
 
@@ -19,6 +23,8 @@ from rounds.conftest import AREA, INSIDE, utc
 from security.hostile import BROWSER_SUBSET, XSS, collapse
 
 DETAIL_PAGES = 12  # a contribution's own page, for the first dozen payloads (the list shows them all)
+STAFF_TEXTS = XSS[:10]  # as responses under the first contribution and as session minutes
+PASSWORD = "correct-horse-battery-9"
 WATCH_CSP = """
 document.addEventListener('securitypolicyviolation', (event) => {
   window.__cspViolations = (window.__cspViolations || []).concat([event.violatedDirective + ' ' + event.blockedURI]);
@@ -30,7 +36,7 @@ document.addEventListener('securitypolicyviolation', (event) => {
 def hostile_site(live_app, live_server, monkeypatch):
     """A round with one contribution per hostile string (by an author named with that string, where the
     name rules allow it) and one reply per string under a first contribution. All published."""
-    made = {"contributions": {}, "replies": {}, "names": {}}
+    made = {"contributions": {}, "replies": {}, "names": {}, "responses": {}, "minutes": []}
     with live_app.app_context():
         project = Project(slug="vijandig", title="Vijandige tekst", status="published", area=AREA)
         db.session.add(project)
@@ -60,6 +66,17 @@ def hostile_site(live_app, live_server, monkeypatch):
             made["replies"][reply.id] = reply.text
             made["names"][item.id] = author.display_name
         made["anchor"] = anchor.id
+        staff = create_user(email="staf@example.org", password=PASSWORD, display_name="Moderator",
+                            roles=(Role.MODERATOR,), confirmed=True)
+        for n, value in enumerate(STAFF_TEXTS):
+            response = responses.create_response(round_, staff, text=value, contribution_ids=[anchor.id])
+            responses.publish_response(response, staff)
+            maptable.create_session(round_, staff, title=f"Kaarttafel {n}", theme="natuur",
+                                    starts_at=datetime(2030, 5, 1, 10 + n), minutes=value)
+            db.session.commit()
+            made["responses"][response.id] = response.text
+            made["minutes"].append(value.strip())
+        made["staff"] = staff.email
     return made
 
 
@@ -106,6 +123,10 @@ def test_hostile_texts_are_shown_as_typed_and_never_run(live_server, page, hosti
         shown = collapse(page.locator(f"#antwoord-{id_} .contribution-text").inner_text())
         if shown != collapse(typed):
             wrong.append(f"reply {typed!r} shown as {shown!r}")
+    for id_, typed in hostile_site["responses"].items():
+        shown = collapse(page.locator(f"#reactie-{id_} .contribution-text").inner_text())
+        if shown != collapse(typed):
+            wrong.append(f"response {typed!r} shown as {shown!r}")
     wrong += [f"CSP violation on the replies page: {v}" for v in csp_violations(page)]
 
     for id_, typed in list(hostile_site["contributions"].items())[:DETAIL_PAGES]:
@@ -123,6 +144,17 @@ def test_hostile_texts_are_shown_as_typed_and_never_run(live_server, page, hosti
         if collapse(query) not in collapse(page.locator("main").inner_text()):
             wrong.append(f"search page does not show {query!r}")
         wrong += [f"CSP violation on the search for {query!r}: {v}" for v in csp_violations(page)]
+
+    open_ok(page, live_server.url("/account/inloggen"))
+    page.locator("main input[name=email]").fill(hostile_site["staff"])
+    page.locator("main input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.locator("form[action='/account/uitloggen'] button").wait_for()
+    open_ok(page, live_server.url("/beheer/rondes/vijandig/kaarttafel/verslag"))
+    shown = [collapse(text) for text in page.locator(".minutes").all_inner_texts()]
+    if shown != [collapse(typed) for typed in hostile_site["minutes"]]:
+        wrong.append(f"session minutes {hostile_site['minutes']!r} shown as {shown!r}")
+    wrong += [f"CSP violation on the session report: {v}" for v in csp_violations(page)]
 
     assert not dialogs, f"script ran: {dialogs}"
     assert not wrong, f"{len(wrong)} problems:\n  " + "\n  ".join(wrong)

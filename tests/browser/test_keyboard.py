@@ -119,6 +119,7 @@ def test_the_round_map_is_operable_with_the_keyboard_alone(site, map_page):
     popup = page.locator(".leaflet-popup-content")
     expect(popup).to_be_visible()
     expect(popup).to_contain_text("Steun:")
+    expect(page.locator(".leaflet-popup-close-button")).to_have_attribute("aria-label", "Venster sluiten")
     # The focus moves into the popup, so that it is read and Tab goes on to its link.
     expect(popup).to_be_focused()
     focus_is_visible(page)

@@ -1,5 +1,6 @@
 """Browser flows of moderation on the demo round: a resident is warned about a phone number and sends
-anyway; a moderator redacts and approves; the audit log shows both. Three residents flag a contribution
+anyway; a moderator redacts and approves; the resident finds it published on Mijn inbreng, later
+answered with the province's response; the audit log shows both moderation actions. Three residents flag a contribution
 and it is hidden pending review. A moderator enters a paper letter and it shows with channel "brief".
 axe on the queue and the paper-input form, in Dutch and English."""
 import pytest
@@ -22,6 +23,7 @@ ROUND = "kansenkaart-zonnevelden"
 RESIDENT = "bewoner@example.nl"
 MODERATOR = "moderator@example.nl"
 ADMIN = "beheer@example.nl"
+RESPONSE_TEXT = "Dank u. We bekijken of het zonneveld verder van de huizen kan komen."
 PHONE_TEXT = "Het veld komt vlak achter ons huis. Bel mij op 06-12345678 om te praten."
 
 
@@ -93,6 +95,29 @@ def test_warned_resident_sends_anyway_moderator_redacts_and_approves(site, live_
     page.goto(site.url(f"/rondes/{ROUND}/inbreng/{contribution_id}"))
     expect(page.locator(".contribution-text").first).to_contain_text("[telefoonnummer]")
     expect(page.locator("main")).not_to_contain_text("06-12345678")
+
+    log_in(site, page, RESIDENT)
+    page.goto(site.url("/mijn-inbreng"))
+    mine = page.locator(".my-input-item").filter(has_text="[telefoonnummer]")
+    expect(mine.locator(".my-input-status")).to_contain_text("gepubliceerd")
+    expect(mine.locator(".my-input-status")).not_to_contain_text("beantwoord")
+    log_out(page)
+
+    log_in(site, page, MODERATOR)
+    page.goto(site.url(f"/rondes/{ROUND}/inbreng/{contribution_id}"))
+    page.get_by_role("link", name="Reageer namens de provincie op deze inbreng").click()
+    page.get_by_label("Reactie van de provincie").fill(RESPONSE_TEXT)
+    page.get_by_role("button", name="Opslaan als concept").click()
+    page.get_by_role("button", name="Reactie publiceren").click()
+    expect(page.locator(".flash")).to_contain_text("gepubliceerd")
+    log_out(page)
+
+    log_in(site, page, RESIDENT)
+    page.goto(site.url("/mijn-inbreng"))
+    mine = page.locator(".my-input-item").filter(has_text="[telefoonnummer]")
+    expect(mine.locator(".my-input-status")).to_contain_text("beantwoord")
+    expect(mine.locator(".province-response")).to_contain_text(RESPONSE_TEXT)
+    log_out(page)
 
     log_in(site, page, ADMIN)
     page.goto(site.url("/beheer/audit"))

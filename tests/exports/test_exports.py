@@ -392,3 +392,23 @@ def test_xlsx_summary_sheet_has_the_round_figures_and_the_published_summary(app,
     keywords = summary.content["keywords"][:services.SUMMARY_KEYWORDS]
     assert [rows[f"summary.keyword.{i}"][0] for i in range(1, len(keywords) + 1)] == [k["term"] for k in keywords]
     assert 99 not in [value for value, _method in rows.values()], "a draft is not in the export"
+
+
+def test_report_shows_published_responses_and_not_drafts(client, dataset, analyst):
+    from participatie.responses import services as responses
+
+    target = db.session.scalar(select(Contribution.id).where(Contribution.round_id == dataset.round.id,
+                                                             Contribution.status == PUBLISHED).limit(1))
+    published = responses.create_response(dataset.round, analyst, text="We verplaatsen het veld naar het oosten.",
+                                          phase_label="na vaststelling", contribution_ids=[target])
+    responses.publish_response(published, analyst)
+    responses.create_response(dataset.round, analyst, text="Concept dat niemand mag zien.", contribution_ids=[target])
+    db.session.commit()
+    page = export(client, dataset.round, "report_html").get_data(as_text=True)
+    assert "We verplaatsen het veld naar het oosten." in page
+    assert f"Over inbreng {target} (na vaststelling)" in page
+    assert "Concept dat niemand mag zien." not in page
+    assert "Er zijn nog geen reacties" not in page
+    pdf = export(client, dataset.round, "report_pdf").get_data()
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "We verplaatsen het veld naar het oosten." in text and "Concept dat niemand" not in text

@@ -220,15 +220,27 @@ FIELDS = [
 ]
 
 
+class _Reader:
+    """A second client that reads pages, each request in an app context of its own: Flask-Login keeps the
+    logged-in user in `g`, and the test's app context would share that between the two clients."""
+
+    def __init__(self, app, auth, user=None):
+        self.app, self.client = app, app.test_client()
+        if user is not None:
+            with app.app_context():
+                response = type(auth)(self.client).login(user.email)
+            assert response.status_code == 302, response.data[:500]
+
+    def get(self, path):
+        with self.app.app_context():
+            return self.client.get(path)
+
+
 def _viewer(app, client, auth, make_user, viewer):
-    """The client that reads the page: the typing one, a logged-out one, or one logged in with `viewer`."""
+    """Who reads the page: the typing client, a logged-out one, or one logged in with the role `viewer`."""
     if viewer is None:
         return client
-    other = app.test_client()
-    if viewer != PUBLIC:
-        response = type(auth)(other).login(make_user(roles=(viewer,)).email)
-        assert response.status_code == 302, response.data[:500]
-    return other
+    return _Reader(app, auth, None if viewer == PUBLIC else make_user(roles=(viewer,)))
 
 
 @pytest.mark.parametrize("field", FIELDS, ids=[f.name for f in FIELDS])
