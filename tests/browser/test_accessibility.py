@@ -502,6 +502,31 @@ def _export_job(page, rs: RoundSite):
     expect(page.locator("#job-download")).to_be_visible(timeout=30_000)
 
 
+def _export_report(page, rs: RoundSite):
+    """The printable report of the round (an HTML export)."""
+    page.goto(rs.url(f"/beheer/export/{SOLAR}"))
+    page.locator("main input[name=format][value=report_html]").check()
+    page.locator("main form[novalidate] button[type=submit]").click()
+    expect(page.locator("#r-responses")).to_be_visible()
+
+
+def _summary_job(page, rs: RoundSite):
+    """A summary job's progress page, as soon as the job is started."""
+    page.goto(rs.url(f"/beheer/samenvattingen/ronde/{SOLAR}"))
+    page.locator(f"main form[action$='/ronde/{SOLAR}/starten'] button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/beheer/samenvattingen/taken/\d+$"))
+
+
+def _first_session_id(rs: RoundSite) -> int:
+    from sqlalchemy import select
+
+    from participatie.maptable.models import MapTableSession
+
+    with rs.site.app.app_context():
+        return db.session.scalar(select(MapTableSession.id).where(MapTableSession.round_id == rs.round_id)
+                                 .order_by(MapTableSession.id))
+
+
 def round_visitor_pages(rs: RoundSite) -> list:
     s, c = rs.summary_id, rs.contribution_id
     collection = f"{SOLAR}-inbreng"
@@ -543,6 +568,8 @@ def round_analyst_pages(rs: RoundSite) -> list:
         ("summary-detail", f"/rondes/{SOLAR}/samenvattingen/{rs.summary_id}"),
         ("export-index", "/beheer/export"),
         ("export-round", f"/beheer/export/{SOLAR}"),
+        ("export-report", _export_report),
+        ("summary-job", _summary_job),
         ("export-job", _export_job),
     ]
 
@@ -559,6 +586,10 @@ def round_admin_pages(rs: RoundSite) -> list:
         ("admin-audit", "/beheer/audit"),
         ("export-contacts", "/beheer/contactexport"),
         ("summary-detail", f"/rondes/{SOLAR}/samenvattingen/{rs.summary_id}"),
+        ("maptable-sessions", f"/beheer/rondes/{SOLAR}/kaarttafel"),
+        ("maptable-session", f"/beheer/kaarttafel/{_first_session_id(rs)}"),
+        ("maptable-session-report", f"/beheer/kaarttafel/{_first_session_id(rs)}/verslag"),
+        ("maptable-round-report", f"/beheer/rondes/{SOLAR}/kaarttafel/verslag"),
     ]
 
 
