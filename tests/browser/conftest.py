@@ -4,6 +4,7 @@ where they fail."""
 import os
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -11,6 +12,7 @@ from werkzeug.serving import make_server
 CHROMIUM = os.environ.get("PARTICIPATIE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+TILE_PNG = (Path(__file__).resolve().parents[2] / "static/vendor/leaflet/images/marker-shadow.png").read_bytes()
 
 
 def pytest_collection_modifyitems(items):
@@ -94,3 +96,21 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def answer_tiles(app, page) -> None:
+    """Tiles of every configured base map answered locally: no network in tests."""
+    for key in ("TILE_URL", "TILE_URL_GREY", "TILE_URL_AERIAL"):
+        host = urlsplit(app.config.get(key) or "").netloc
+        if host:
+            page.route(f"https://{host}/**", lambda route: route.fulfill(body=TILE_PNG, content_type="image/png"))
+
+
+@pytest.fixture
+def demo_app(live_app):
+    """The live app with the demo data loaded."""
+    with live_app.app_context():
+        from participatie import demo
+
+        demo.load()
+    return live_app

@@ -10,7 +10,6 @@
 """
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,9 +22,8 @@ from participatie.extensions import db
 from participatie.projects.models import Document, Project
 
 from .a11y import audit, describe, run_axe
-from .conftest import ARTIFACTS, screenshot
+from .conftest import ARTIFACTS, answer_tiles, screenshot
 
-TILE_PNG = (Path(__file__).resolve().parents[2] / "static/vendor/leaflet/images/marker-shadow.png").read_bytes()
 RESIDENT = "bewoner@example.nl"
 ADMIN = "beheer@example.nl"
 SOLAR = "kansenkaart-zonnevelden"
@@ -64,8 +62,7 @@ def site(live_app, live_server, page):
             user_id=db.session.scalar(db.select(User.id).filter_by(email=RESIDENT)),
             organisation_id=db.session.scalar(db.select(Organisation.id).order_by(Organisation.id)),
         )
-    tile_host = urlsplit(live_app.config["TILE_URL"]).netloc
-    page.route(f"https://{tile_host}/**", lambda route: route.fulfill(body=TILE_PNG, content_type="image/png"))
+    answer_tiles(live_app, page)
     return Site(server=live_server, app=live_app, **ids)
 
 

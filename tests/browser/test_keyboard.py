@@ -16,7 +16,7 @@ from participatie.rounds import services as rounds
 
 from .test_accessibility import (focus_is_visible, from_the_top, keyboard_log_in, shift_tab_back, status_region,
                                  tab_to)
-from .test_round_map import ROUND, RESIDENT, _open_round, demo_app, map_page, site  # noqa: F401 (fixtures)
+from .test_round_map import ROUND, RESIDENT, _open_round, map_page, site  # noqa: F401 (fixtures)
 
 MAP = ".map.leaflet-container"
 SINGLE = ".leaflet-marker-icon:not(.contribution-cluster)"

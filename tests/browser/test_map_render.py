@@ -1,7 +1,6 @@
 """The area map in Chromium: Leaflet from our own site, the strict CSP holds, and the only other
 host the browser contacts is the tile server (whose tiles are answered locally here)."""
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -10,6 +9,8 @@ from playwright.sync_api import expect
 
 from participatie.maps import area_map
 
+from .conftest import answer_tiles
+
 AREA = {
     "type": "Polygon",
     "coordinates": [[[5.0, 52.0], [5.3, 52.0], [5.3, 52.2], [5.0, 52.2], [5.0, 52.0]]],
@@ -17,7 +18,6 @@ AREA = {
 PAGE = """{% from "_map.html" import map_head, map_body %}<!doctype html>
 <html lang="nl"><head><meta charset="utf-8"><title>Kaart</title>{{ map_head(m) }}</head>
 <body><main><h1>Projectgebied</h1>{{ map_body(m) }}<p id="na-kaart">Tekst na de kaart.</p></main></body></html>"""
-TILE_PNG = (Path(__file__).resolve().parents[2] / "static/vendor/leaflet/images/marker-shadow.png").read_bytes()
 
 
 def _map_page():
@@ -39,7 +39,7 @@ def test_area_map_renders_under_the_csp(map_server, live_app, page):
     requested = []
     page.on("request", lambda req: requested.append(req.url))
     # Keep the test off the network: the tile server is answered here, but still counted above.
-    page.route(f"https://{tile_host}/**", lambda route: route.fulfill(body=TILE_PNG, content_type="image/png"))
+    answer_tiles(live_app, page)
 
     page.goto(map_server.url("/test/kaart"))
 
@@ -78,8 +78,7 @@ def test_project_page_shows_its_area_map(live_app, live_server, page):
     with live_app.app_context():
         create_project(title="Kaarttest", summary="Een project met een gebied.", status="published", area=AREA)
         db.session.commit()
-    tile_host = urlsplit(live_app.config["TILE_URL"]).netloc
-    page.route(f"https://{tile_host}/**", lambda route: route.fulfill(body=TILE_PNG, content_type="image/png"))
+    answer_tiles(live_app, page)
 
     page.goto(live_server.url("/projecten/kaarttest"))
 

@@ -4,31 +4,21 @@ in both directions; a participant who loses the connection keeps the text and it
 connection is back; the integral view lists the theme sessions' input with working filters and
 shows a conflict zone. axe on the three screens, in Dutch and English."""
 from datetime import datetime
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from participatie import demo
 from participatie.accounts.models import Organisation
 from participatie.extensions import db
 from participatie.maptable import services
 from participatie.rounds import services as rounds
 
+from .conftest import answer_tiles
 from .a11y import assert_accessible
 
 ROUND = "kansenkaart-zonnevelden"
 PASSWORD = "demo-participatie-2026"
-TILE_PNG = (Path(__file__).resolve().parents[2] / "static/vendor/leaflet/images/marker-shadow.png").read_bytes()
 ORGANISATIONS = ("LTO Noord", "Staatsbosbeheer", "Rijksdienst voor het Cultureel Erfgoed", "Het Utrechts Landschap")
-
-
-@pytest.fixture
-def demo_app(live_app):
-    with live_app.app_context():
-        demo.load()
-    return live_app
 
 
 @pytest.fixture
@@ -57,12 +47,6 @@ def second_context(browser):
     context.close()
 
 
-def _local_tiles(page, app):
-    for key in ("TILE_URL", "TILE_URL_GREY", "TILE_URL_AERIAL"):
-        host = urlsplit(app.config.get(key) or "").netloc
-        if host:
-            page.route(f"https://{host}/**", lambda route: route.fulfill(body=TILE_PNG, content_type="image/png"))
-
 
 def _checked_page(context, app):
     page = context.new_page()
@@ -71,7 +55,7 @@ def _checked_page(context, app):
     page.on("console", lambda msg: problems.append(f"console: {msg.text}")
             if msg.type == "error" and "Content Security Policy" in msg.text else None)
     page.problems = problems
-    _local_tiles(page, app)
+    answer_tiles(app, page)
     return page
 
 
@@ -85,7 +69,7 @@ def _log_in(page, site, email):
 
 @pytest.fixture
 def facilitator_page(page, site, demo_app):
-    _local_tiles(page, demo_app)
+    answer_tiles(demo_app, page)
     _log_in(page, site, "facilitator@example.nl")
     return page
 

@@ -17,7 +17,7 @@ from participatie.permissions import Role
 from participatie.rounds.models import Round
 
 from .a11y import assert_accessible
-from .test_round_pages import answer_tiles
+from .conftest import answer_tiles
 
 ROUND = "kansenkaart-zonnevelden"
 RESIDENT = "bewoner@example.nl"

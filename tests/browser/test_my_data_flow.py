@@ -14,7 +14,8 @@ from participatie.contributions.models import Contribution
 from participatie.extensions import db
 
 from .a11y import assert_accessible
-from .test_round_pages import ROUND, RESIDENT, answer_tiles
+from .conftest import answer_tiles
+from .test_round_pages import ROUND, RESIDENT
 
 TEXT = "Laat de bomenrij langs het fietspad staan, daar broeden vogels."
 

@@ -1,17 +1,14 @@
 """Browser flows for projects: a visitor reads a project and finds its document by searching; an
 admin uploads a document through the staff area and then finds it with the search box."""
 import re
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
 from participatie import demo
 
-from .conftest import screenshot
+from .conftest import answer_tiles, screenshot
 
-TILE_PNG = (Path(__file__).resolve().parents[2] / "static/vendor/leaflet/images/marker-shadow.png").read_bytes()
 
 
 @pytest.fixture
@@ -19,8 +16,7 @@ def demo_site(live_app, live_server, page):
     """The live server with the demo data, and map tiles answered locally (no network in tests)."""
     with live_app.app_context():
         demo.load()
-    tile_host = urlsplit(live_app.config["TILE_URL"]).netloc
-    page.route(f"https://{tile_host}/**", lambda route: route.fulfill(body=TILE_PNG, content_type="image/png"))
+    answer_tiles(live_app, page)
     return live_server
 
 

@@ -3,7 +3,6 @@ version 2 of the plan layer and publishes it; the comparison between version 1 a
 exactly those two zones with their reasons, in the table and on the map. axe on the proposals page
 and the comparison page, in Dutch and English."""
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,11 +18,10 @@ from participatie.revisions import services as revisions
 from participatie.rounds import services as rounds
 
 from .a11y import assert_accessible
-from .conftest import screenshot
+from .conftest import answer_tiles, screenshot
 
 PASSWORD = "correct-horse-battery-9"
 ANALYST = "beleid.revisies@example.org"
-TILE_PNG = (Path(__file__).resolve().parents[2] / "static/vendor/leaflet/images/marker-shadow.png").read_bytes()
 CATEGORIES = {"A": "kansrijk", "B": "kansrijk", "C": "mogelijk", "D": "uitgesloten"}
 
 
@@ -66,8 +64,7 @@ def site(live_app, live_server, page):
                                                  session_id=session.id).id)
         db.session.commit()
         live_server.round_id, live_server.layer_id, live_server.proposal_ids = round_.id, layer.id, ids
-    tile_host = urlsplit(live_app.config["TILE_URL"]).netloc
-    page.route(f"https://{tile_host}/**", lambda route: route.fulfill(body=TILE_PNG, content_type="image/png"))
+    answer_tiles(live_app, page)
     return live_server
 
 

@@ -3,30 +3,21 @@ the visible area and clustered; a resident places a point or draws an area and s
 keyboard alone can place a point. Tile requests are answered locally, so nothing leaves the machine."""
 import json
 import re
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from participatie import demo
 from participatie.contributions.models import Contribution
 from participatie.extensions import db
 
+from .conftest import answer_tiles
 from .a11y import assert_accessible
 
 ROUND = "kansenkaart-zonnevelden"
 RESIDENT = "bewoner@example.nl"
 PASSWORD = "demo-participatie-2026"
-TILE_PNG = (Path(__file__).resolve().parents[2] / "static/vendor/leaflet/images/marker-shadow.png").read_bytes()
-
-
-@pytest.fixture
-def demo_app(live_app):
-    with live_app.app_context():
-        demo.load()
-    return live_app
 
 
 @pytest.fixture
@@ -38,9 +29,7 @@ def site(demo_app, request):
 @pytest.fixture
 def map_page(page, demo_app):
     """A page whose tile requests (to every configured base map host) are answered locally."""
-    for key in ("TILE_URL", "TILE_URL_GREY", "TILE_URL_AERIAL"):
-        host = urlsplit(demo_app.config[key]).netloc
-        page.route(f"https://{host}/**", lambda route: route.fulfill(body=TILE_PNG, content_type="image/png"))
+    answer_tiles(demo_app, page)
     return page
 
 

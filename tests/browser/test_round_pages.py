@@ -4,8 +4,6 @@ its filters and the form work; a resident votes on a zone and changes the vote; 
 a closed round shows no forms and refuses a direct POST."""
 import re
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -17,18 +15,11 @@ from participatie.contributions.models import PUBLISHED, Contribution, Reply, Vo
 from participatie.extensions import db
 from participatie.rounds import services as rounds
 
-from .conftest import screenshot
+from .conftest import answer_tiles, screenshot
 
 ROUND = "kansenkaart-zonnevelden"
 RESIDENT = "bewoner@example.nl"
-TILE_PNG = (Path(__file__).resolve().parents[2] / "static/vendor/leaflet/images/marker-shadow.png").read_bytes()
 MAX_TABS = 600
-
-
-def answer_tiles(live_app, page) -> None:
-    """Map tiles answered locally: no network in tests."""
-    tile_host = urlsplit(live_app.config["TILE_URL"]).netloc
-    page.route(f"https://{tile_host}/**", lambda route: route.fulfill(body=TILE_PNG, content_type="image/png"))
 
 
 @pytest.fixture

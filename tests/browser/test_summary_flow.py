@@ -2,8 +2,6 @@
 100%, opens a hotspot and lands on the list of its contributions, and publishes the summary, which
 then shows on the round page."""
 from datetime import datetime, timedelta
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -14,10 +12,9 @@ from participatie.contributions.models import Contribution
 from participatie.extensions import db
 from participatie.rounds import services as rounds
 
-from .conftest import screenshot
+from .conftest import answer_tiles, screenshot
 
 ROUND = "kansenkaart-zonnevelden"
-TILE_PNG = (Path(__file__).resolve().parents[2] / "static/vendor/leaflet/images/marker-shadow.png").read_bytes()
 # A busy spot on the map near Amersfoort: eight residents drew their point within 100 m of it.
 CLUSTER = (5.3700, 52.1700)
 
@@ -46,8 +43,7 @@ def demo_site(live_app, live_server, page):
                 min_lon=lon, max_lon=lon, min_lat=lat, max_lat=lat,
                 created_at=datetime.utcnow() - timedelta(days=1), updated_at=datetime.utcnow() - timedelta(days=1)))
         db.session.commit()
-    tile_host = urlsplit(live_app.config["TILE_URL"]).netloc
-    page.route(f"https://{tile_host}/**", lambda route: route.fulfill(body=TILE_PNG, content_type="image/png"))
+    answer_tiles(live_app, page)
     return live_server
 
 
