@@ -287,13 +287,13 @@ def _forget_after_rollback(session) -> None:
 
 def on_input_moderated(sender, action: str = "", reason: str = "", actor=None, **_extra) -> None:
     """The author hears when a moderator hid or rejected their contribution or reply."""
-    if action not in ("hidden", "rejected") or getattr(sender, "author_id", None) is None:
+    if action not in ("hidden", "rejected") or sender.author_id is None:
         return
     object_type = "reply" if isinstance(sender, Reply) else "contribution"
     round_id = sender.contribution.round_id if isinstance(sender, Reply) else sender.round_id
     add_event(MODERATED, f"moderated:{object_type}:{sender.id}:{action}:{uuid.uuid4().hex}", round_id=round_id,
               object_type=object_type, object_id=sender.id, action=action,
-              reason=reason or getattr(sender, "moderation_reason", "") or "")
+              reason=reason or sender.moderation_reason)
 
 
 def on_response_published(sender, actor=None, **_extra) -> None:

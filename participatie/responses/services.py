@@ -359,11 +359,11 @@ def my_input(user) -> list[MyItem]:
         if found:
             statuses.append(ANSWERED)
         items.append(MyItem("contribution", c, c, c.round, statuses,
-                            (getattr(c, "moderation_reason", "") or "") if main in (HIDDEN, REJECTED) else "",
+                            c.moderation_reason if main in (HIDDEN, REJECTED) else "",
                             found, summary))
     for reply in replies:
         main = _BY_ITEM_STATUS.get(reply.status, RECEIVED)
         items.append(MyItem("reply", reply, reply.contribution, reply.contribution.round, [main],
-                            (getattr(reply, "moderation_reason", "") or "") if main in (HIDDEN, REJECTED) else ""))
+                            reply.moderation_reason if main in (HIDDEN, REJECTED) else ""))
     items.sort(key=lambda i: (i.item.created_at, i.item.id), reverse=True)
     return items
